@@ -1,0 +1,36 @@
+# The README's commands. Everything runs inside a local virtual environment built from requirements.txt.
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+# Quiet TensorFlow's C++ start-up logging in every kernel these targets start.
+export TF_CPP_MIN_LOG_LEVEL := 3
+
+.PHONY: book test execute badges clean
+
+## make book: build the site into _build/html from the outputs stored in the notebooks
+book: $(VENV)/.installed
+	$(BIN)/jupyter-book build . --warningiserror --nitpick --keep-going
+	@echo "The book is built: open $(CURDIR)/_build/html/index.html"
+
+## make test: everything CI runs (structure and conventions, the built site, every notebook under nbval)
+test: book
+	$(BIN)/python -m pytest tests book --nbval --nbval-current-env \
+		--nbval-sanitize-with tests/nbval_sanitize.cfg -p no:cacheprovider
+
+## make execute NB=book/01_shaping_data.ipynb: re-execute notebooks and store their clean outputs
+execute: $(VENV)/.installed
+	@test -n "$(NB)" || { echo "usage: make execute NB=book/<notebook>.ipynb"; exit 2; }
+	$(BIN)/python tools/execute.py $(NB)
+
+## make badges: refresh every notebook's Colab badge and metadata from _config.yml
+badges: $(VENV)/.installed
+	$(BIN)/python tools/badges.py
+
+$(VENV)/.installed: requirements.txt
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -r requirements.txt
+	touch $@
+
+clean:
+	rm -rf _build

@@ -1,0 +1,75 @@
+"""Shared fixtures, and the per-notebook execution-time table printed at the end of `make test`."""
+from __future__ import annotations
+
+import collections
+import json
+import pathlib
+import sys
+
+import pytest
+
+ROOT = pathlib.Path(__file__).resolve().parent.parent
+BOOK = ROOT / "book"
+sys.path.insert(0, str(ROOT / "tools"))
+from bookmeta import load_config, toc_files  # noqa: E402  (readers shared with the authoring tools)
+
+
+NOTEBOOKS = sorted(p for p in BOOK.rglob("*.ipynb") if ".ipynb_checkpoints" not in p.parts)
+
+
+@pytest.fixture(scope="session")
+def config() -> dict:
+    return load_config()
+
+
+@pytest.fixture(scope="session")
+def root() -> pathlib.Path:
+    return ROOT
+
+
+@pytest.fixture(scope="session")
+def toc() -> list[str]:
+    return toc_files()
+
+
+def pytest_generate_tests(metafunc):
+    """Any test that takes `notebook` runs once per notebook in book/: (repo-relative path, parsed JSON)."""
+    if "notebook" in metafunc.fixturenames:
+        metafunc.parametrize(
+            "notebook",
+            [(p.relative_to(ROOT).as_posix(), json.loads(p.read_text())) for p in NOTEBOOKS],
+            ids=[p.stem for p in NOTEBOOKS],
+        )
+
+
+# ---- execution-time table -------------------------------------------------------------------
+class NotebookTimes:
+    """Adds up nbval's per-cell durations per notebook and prints them as a table at the end.
+
+    Registered as a global plugin: hooks in this conftest alone would only see items under tests/.
+    """
+
+    def __init__(self):
+        self.seconds: dict[str, float] = collections.defaultdict(float)
+        self.failed: set[str] = set()
+
+    def pytest_runtest_logreport(self, report):
+        path = report.nodeid.split("::")[0]
+        if path.endswith(".ipynb"):
+            self.seconds[path] += report.duration
+            if report.failed:
+                self.failed.add(path)
+
+    def pytest_terminal_summary(self, terminalreporter):
+        if not self.seconds:
+            return
+        tr = terminalreporter
+        tr.section("notebook execution time (nbval, this machine)")
+        width = max(len(p) for p in self.seconds)
+        for path, secs in self.seconds.items():
+            tr.write_line(f"{path:<{width}}  {secs:7.1f} s  {'FAILED' if path in self.failed else 'ok'}")
+        tr.write_line(f"{'total':<{width}}  {sum(self.seconds.values()):7.1f} s")
+
+
+def pytest_configure(config):
+    config.pluginmanager.register(NotebookTimes(), "notebook-times")

@@ -1,0 +1,177 @@
+"""The notebook conventions of CONTRIBUTING.md, checked on the stored notebooks.
+
+nbval (make test) re-executes the notebooks and compares their outputs; these tests check what
+nbval does not: how the notebooks are stored, what they may import, and the chapter rhythm.
+"""
+from __future__ import annotations
+
+import ast
+import re
+import sys
+
+from conftest import ROOT
+
+ALLOWED_IMPORTS = {
+    # standard library modules a chapter may need
+    "os", "sys", "math", "time", "warnings", "itertools", "functools", "collections", "dataclasses",
+    "io", "pathlib", "tempfile", "typing", "importlib", "textwrap", "string", "random", "json",
+    "zipfile", "urllib",
+    # third-party packages that Colab ships and requirements.txt pins
+    "numpy", "pandas", "matplotlib", "tensorflow", "keras", "sklearn", "scipy",
+}
+NOISE = {
+    "TensorFlow/absl C++ log line": re.compile(r"^[IWEF]\d{4} \d\d:\d\d:\d+\.\d+|absl::InitializeLog|oneDNN custom operations", re.M),
+    "absolute path": re.compile(r"(/work/|/home/|/root/|/tmp/|/usr/|site-packages|[A-Z]:\\\\)"),
+    "memory address": re.compile(r"\b0x[0-9a-fA-F]{6,}\b"),
+    "progress bar": re.compile(r"━|\r|\d+m?s/step|ETA:"),
+}
+RHYTHM = ["## Pitfalls", "## Summary", "## Exercises", "## Further reading"]
+
+
+def code_cells(nb):
+    return [c for c in nb["cells"] if c["cell_type"] == "code"]
+
+
+def source(cell) -> str:
+    return "".join(cell["source"])
+
+
+def tags(cell) -> list[str]:
+    return cell.get("metadata", {}).get("tags", [])
+
+
+def output_texts(cell):
+    for out in cell.get("outputs", []):
+        if "text" in out:
+            yield "".join(out["text"])
+        for key in ("text/plain", "text/html", "text/markdown"):
+            if key in out.get("data", {}):
+                yield "".join(out["data"][key])
+        if out["output_type"] == "error":
+            yield out["evalue"]
+            yield from out["traceback"]
+
+
+def test_colab_metadata(notebook):
+    _, nb = notebook
+    meta = nb["metadata"]
+    assert meta.get("accelerator") == "GPU", "Colab should open this notebook on a GPU runtime"
+    assert meta.get("colab", {}).get("gpuType"), "metadata.colab.gpuType is missing"
+    assert meta.get("kernelspec", {}).get("name") == "python3"
+
+
+def test_title_and_colab_badge_point_at_this_notebook_on_main(notebook, config):
+    path, nb = notebook
+    first = "".join(next(c for c in nb["cells"] if c["cell_type"] == "markdown")["source"])
+    assert first.startswith("# "), "the first markdown cell starts with the chapter title"
+    owner_repo = config["repository"]["url"].removeprefix("https://github.com/")
+    expected = f"https://colab.research.google.com/github/{owner_repo}/blob/main/{path}"
+    badges = re.findall(r"\[!\[Open In Colab\]\([^)]*\)\]\(([^)]*)\)", first)
+    assert badges == [expected], f"badge URL {badges} != {expected} (run make badges)"
+    assert "What you will learn" in first, "the first cell says what the chapter teaches"
+
+
+def test_executed_in_order_with_outputs_stored(notebook):
+    _, nb = notebook
+    cells = [c for c in code_cells(nb) if source(c).strip()]
+    counts = [c["execution_count"] for c in cells]
+    assert counts == list(range(1, len(cells) + 1)), f"execution counts {counts}: run make execute"
+    assert any(c.get("outputs") for c in cells), "no stored outputs at all"
+
+
+def test_outputs_are_clean(notebook):
+    _, nb = notebook
+    for i, cell in enumerate(code_cells(nb)):
+        for out in cell.get("outputs", []):
+            assert not (out["output_type"] == "stream" and out["name"] == "stderr"), (
+                f"code cell {i} stores stderr (warnings or TensorFlow logs): {''.join(out['text'])[:200]}"
+            )
+        for text in output_texts(cell):
+            for what, pattern in NOISE.items():
+                match = pattern.search(text)
+                assert not match, f"code cell {i} output contains a {what}: {match.group(0)!r}"
+
+
+def test_errors_only_where_tagged_and_tagged_cells_really_raise(notebook):
+    _, nb = notebook
+    for i, cell in enumerate(code_cells(nb)):
+        raised = any(o["output_type"] == "error" for o in cell.get("outputs", []))
+        assert raised == ("raises-exception" in tags(cell)), f"code cell {i}: raised={raised}, tags={tags(cell)}"
+
+
+def test_ignored_outputs_are_followed_by_an_assert(notebook):
+    _, nb = notebook
+    cells = code_cells(nb)
+    for i, cell in enumerate(cells):
+        if "NBVAL_IGNORE_OUTPUT" in source(cell) or "nbval-ignore-output" in tags(cell):
+            here_or_next = source(cell) + (source(cells[i + 1]) if i + 1 < len(cells) else "")
+            assert "assert" in here_or_next, f"code cell {i} ignores its output but no assert states the claim"
+
+
+def test_first_code_cell_sets_up_a_quiet_deterministic_run(notebook):
+    _, nb = notebook
+    first = source(code_cells(nb)[0])
+    for needed in ("TF_CPP_MIN_LOG_LEVEL", "keras.utils.set_random_seed(", "enable_op_determinism()", "print("):
+        assert needed in first, f"first code cell lacks {needed}"
+    printed = "".join(next(output_texts(code_cells(nb)[0]), ""))
+    assert re.match(r"TensorFlow \S+, Keras \S+, device: (CPU|GPU)", printed), printed
+
+
+def imported_modules(code: str) -> set[str]:
+    lines = [ln for ln in code.splitlines() if not ln.lstrip().startswith(("%", "!"))]
+    tree = ast.parse("\n".join(lines))
+    found = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            found |= {a.name.split(".")[0] for a in node.names}
+        elif isinstance(node, ast.ImportFrom) and node.level == 0:
+            found.add(node.module.split(".")[0])
+    return found
+
+
+def test_imports_are_allowlisted_and_no_repo_files_are_read(notebook):
+    _, nb = notebook
+    for i, cell in enumerate(code_cells(nb)):
+        code = source(cell)
+        extra = imported_modules(code) - ALLOWED_IMPORTS
+        assert not extra, f"code cell {i} imports {extra}: not in Colab/requirements allowlist (or a local module)"
+        strings = [n.value for n in ast.walk(ast.parse("\n".join(
+            ln for ln in code.splitlines() if not ln.lstrip().startswith(("%", "!"))
+        ))) if isinstance(n, ast.Constant) and isinstance(n.value, str)]
+        for s in strings:
+            if s and "\n" not in s and len(s) < 200 and "/" in s:
+                assert not (ROOT / s).exists() and not (ROOT / "book" / s).exists(), (
+                    f"code cell {i} refers to the repo file {s!r}: notebooks must stand alone"
+                )
+
+
+def test_chapter_rhythm_and_hidden_solutions(notebook):
+    path, nb = notebook
+    markdown = ["".join(c["source"]) for c in nb["cells"] if c["cell_type"] == "markdown"]
+    headings = [ln.strip() for md in markdown for ln in md.splitlines() if ln.startswith("## ")]
+    positions = []
+    for wanted in RHYTHM:
+        hits = [i for i, h in enumerate(headings) if h.startswith(wanted)]
+        assert hits, f"{path} lacks a '{wanted}' section"
+        positions.append(hits[0])
+    assert positions == sorted(positions), f"sections out of order: expected {RHYTHM}"
+    after_exercises = False
+    solutions = 0
+    for cell in nb["cells"]:
+        text = "".join(cell["source"])
+        if cell["cell_type"] == "markdown" and "## Exercises" in text:
+            after_exercises = True
+        if cell["cell_type"] == "markdown" and "## Further reading" in text:
+            break
+        if after_exercises and cell["cell_type"] == "code":
+            assert {"hide-cell", "hide-input"} & set(tags(cell)), "solution cells are hidden on the site"
+            solutions += 1
+    assert 3 <= solutions <= 5, f"{solutions} solution cells: each chapter has 3-5 exercises with solutions"
+
+
+def test_has_a_figure_and_stays_small(notebook):
+    path, nb = notebook
+    figures = sum(1 for c in code_cells(nb) for o in c.get("outputs", []) if "image/png" in o.get("data", {}))
+    assert figures >= 1, "every chapter has at least one figure"
+    size = (ROOT / path).stat().st_size
+    assert size < 1_500_000, f"{path} is {size / 1e6:.2f} MB (budget 1.5 MB)"

@@ -1,0 +1,56 @@
+"""Refresh the 'Open in Colab' badge and the Colab metadata of every notebook from _config.yml.
+
+Usage: python tools/badges.py [--check]
+The badge is the line of the first markdown cell that starts with '[![Open In Colab]'; it is
+added after the title when missing. With --check nothing is written and the exit code says
+whether any notebook was out of date.
+"""
+from __future__ import annotations
+
+import sys
+
+import nbformat
+
+from bookmeta import NOTEBOOK_METADATA, badge_markdown, load_config, notebooks
+
+BADGE_PREFIX = "[![Open In Colab]"
+
+
+def refresh(nb, path, config) -> bool:
+    """Put the right badge and metadata into nb; return True when something changed."""
+    first_md = next(c for c in nb.cells if c.cell_type == "markdown")
+    title, *rest = first_md.source.split("\n")
+    body = [line for line in rest if not line.startswith(BADGE_PREFIX)]
+    while body and not body[0].strip():
+        body.pop(0)
+    new_source = "\n".join([title, "", badge_markdown(path, config), "", *body]).rstrip()
+    changed = new_source != first_md.source
+    first_md.source = new_source
+    for key, value in NOTEBOOK_METADATA.items():
+        if key == "language_info":
+            if nb.metadata.get(key, {}).get("name") != "python":
+                nb.metadata[key] = dict(nb.metadata.get(key, {}), name="python")
+                changed = True
+        elif nb.metadata.get(key) != value:
+            nb.metadata[key] = value
+            changed = True
+    return changed
+
+
+def main(argv: list[str]) -> int:
+    check = "--check" in argv
+    config = load_config()
+    stale = []
+    for path in notebooks():
+        nb = nbformat.read(path, as_version=4)
+        if refresh(nb, path, config):
+            stale.append(path)
+            if not check:
+                nbformat.write(nb, path)
+    for path in stale:
+        print(("out of date: " if check else "refreshed: ") + str(path.relative_to(path.parents[1])))
+    return 1 if (check and stale) else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
