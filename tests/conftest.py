@@ -32,14 +32,21 @@ def toc() -> list[str]:
     return toc_files()
 
 
+def is_chapter(path: pathlib.Path) -> bool:
+    """Chapters are numbered (book/01_shaping_data.ipynb); other notebooks are reference pages."""
+    return path.name[:2].isdigit() and path.name[2] == "_"
+
+
 def pytest_generate_tests(metafunc):
-    """Any test that takes `notebook` runs once per notebook in book/: (repo-relative path, parsed JSON)."""
-    if "notebook" in metafunc.fixturenames:
-        metafunc.parametrize(
-            "notebook",
-            [(p.relative_to(ROOT).as_posix(), json.loads(p.read_text())) for p in NOTEBOOKS],
-            ids=[p.stem for p in NOTEBOOKS],
-        )
+    """A test that takes `notebook` runs once per notebook in book/, one that takes `chapter` once per
+    numbered chapter; both receive (repo-relative path, parsed JSON)."""
+    for name, paths in (("notebook", NOTEBOOKS), ("chapter", [p for p in NOTEBOOKS if is_chapter(p)])):
+        if name in metafunc.fixturenames:
+            metafunc.parametrize(
+                name,
+                [(p.relative_to(ROOT).as_posix(), json.loads(p.read_text())) for p in paths],
+                ids=[p.stem for p in paths],
+            )
 
 
 # ---- execution-time table -------------------------------------------------------------------

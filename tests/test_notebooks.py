@@ -15,7 +15,7 @@ ALLOWED_IMPORTS = {
     # standard library modules a chapter may need
     "os", "sys", "math", "time", "warnings", "itertools", "functools", "collections", "dataclasses",
     "io", "pathlib", "tempfile", "typing", "importlib", "textwrap", "string", "random", "json",
-    "zipfile", "urllib",
+    "zipfile", "urllib", "subprocess", "re", "copy",
     # third-party packages that Colab ships and requirements.txt pins
     "numpy", "pandas", "matplotlib", "tensorflow", "keras", "sklearn", "scipy",
 }
@@ -68,6 +68,11 @@ def test_title_and_colab_badge_point_at_this_notebook_on_main(notebook, config):
     expected = f"https://colab.research.google.com/github/{owner_repo}/blob/main/{path}"
     badges = re.findall(r"\[!\[Open In Colab\]\([^)]*\)\]\(([^)]*)\)", first)
     assert badges == [expected], f"badge URL {badges} != {expected} (run make badges)"
+
+
+def test_chapter_says_what_you_will_learn(chapter):
+    _, nb = chapter
+    first = "".join(next(c for c in nb["cells"] if c["cell_type"] == "markdown")["source"])
     assert "What you will learn" in first, "the first cell says what the chapter teaches"
 
 
@@ -145,8 +150,8 @@ def test_imports_are_allowlisted_and_no_repo_files_are_read(notebook):
                 )
 
 
-def test_chapter_rhythm_and_hidden_solutions(notebook):
-    path, nb = notebook
+def test_chapter_rhythm_and_hidden_solutions(chapter):
+    path, nb = chapter
     markdown = ["".join(c["source"]) for c in nb["cells"] if c["cell_type"] == "markdown"]
     headings = [ln.strip() for md in markdown for ln in md.splitlines() if ln.startswith("## ")]
     positions = []
@@ -169,9 +174,13 @@ def test_chapter_rhythm_and_hidden_solutions(notebook):
     assert 3 <= solutions <= 5, f"{solutions} solution cells: each chapter has 3-5 exercises with solutions"
 
 
-def test_has_a_figure_and_stays_small(notebook):
-    path, nb = notebook
+def test_chapter_has_a_figure(chapter):
+    _, nb = chapter
     figures = sum(1 for c in code_cells(nb) for o in c.get("outputs", []) if "image/png" in o.get("data", {}))
     assert figures >= 1, "every chapter has at least one figure"
+
+
+def test_notebook_stays_small(notebook):
+    path, _ = notebook
     size = (ROOT / path).stat().st_size
     assert size < 1_500_000, f"{path} is {size / 1e6:.2f} MB (budget 1.5 MB)"
