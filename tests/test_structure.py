@@ -24,7 +24,6 @@ def test_config_serves_stored_outputs_and_launch_links(config):
     assert repo["branch"] == "main"
     assert config["launch_buttons"]["colab_url"] == "https://colab.research.google.com"
     assert config["launch_buttons"]["binderhub_url"] == "https://mybinder.org"
-    assert config["html"]["use_download_button"] is True
     assert config["html"]["use_repository_button"] is True
 
 

@@ -1,0 +1,147 @@
+"""The built site in a real browser: headless Chromium (Debian's chromium + chromium-driver) via Selenium.
+
+The site is served from _build/html on localhost. Outside CI the tests skip, saying so, when Chromium is not
+installed (`apt-get install chromium chromium-driver`); in CI (CI=true) a missing browser is a failure, and
+.ci/run installs it first. Full-page screenshots of a few pages are saved under _build/screenshots/.
+"""
+from __future__ import annotations
+
+import functools
+import json
+import http.server
+import os
+import shutil
+import threading
+import urllib.parse
+
+import pytest
+
+from conftest import ROOT
+
+HTML = ROOT / "_build" / "html"
+SHOTS = ROOT / "_build" / "screenshots"
+CHROMIUM, CHROMEDRIVER = shutil.which("chromium"), shutil.which("chromedriver")
+
+
+@pytest.fixture(scope="module")
+def site_url():
+    if not (HTML / "index.html").exists():
+        pytest.fail("_build/html is missing: run `make book` (make test does it first)")
+    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(HTML))
+
+    class QuietHandler(handler.func):
+        def log_message(self, *args):
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(QuietHandler, directory=str(HTML)))
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    if not (CHROMIUM and CHROMEDRIVER):
+        message = "Chromium is not installed: apt-get install chromium chromium-driver (.ci/run does this in CI)"
+        if os.environ.get("CI") == "true":
+            pytest.fail(message)
+        pytest.skip(message)
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    options = webdriver.ChromeOptions()
+    options.binary_location = CHROMIUM
+    for flag in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-quic",
+                 "--no-first-run", "--disable-background-networking", "--disable-component-update",
+                 "--disable-sync", "--window-size=1280,900"):
+        options.add_argument(flag)
+    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
+    driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
+    driver.set_page_load_timeout(60)
+    yield driver
+    driver.quit()
+
+
+def is_external(url: str, site: str) -> bool:
+    return not url.startswith(site) and urllib.parse.urlparse(url).scheme in ("http", "https")
+
+
+def page_errors(driver, site: str) -> list[str]:
+    """Console errors, except failed loads of external resources (this network reaches no other host)."""
+    errors = []
+    for entry in driver.get_log("browser"):
+        if entry["level"] != "SEVERE":
+            continue
+        source_url = entry["message"].split(" ")[0]
+        if is_external(source_url, site):
+            continue
+        errors.append(entry["message"])
+    return errors
+
+
+def test_every_page_loads_cleanly_with_its_images(browser, site_url, toc):
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    for f in toc:
+        browser.get(f"{site_url}/{f}.html")
+        images = browser.execute_script(
+            "return Array.from(document.images).map(i => [i.currentSrc || i.src, i.complete, i.naturalWidth]);"
+        )
+        local = [img for img in images if not is_external(img[0], site_url)]
+        broken = [src for src, complete, width in local if not (complete and width > 0)]
+        assert not broken, f"{f}: images that did not load: {broken}"
+        errors = page_errors(browser, site_url)
+        assert not errors, f"{f}: console errors: {errors}"
+    for f in (toc[0], toc[1]):
+        browser.get(f"{site_url}/{f}.html")
+        height = browser.execute_script("return document.documentElement.scrollHeight")
+        browser.set_window_size(1280, min(max(height, 900), 12000))
+        browser.save_screenshot(str(SHOTS / (f.replace("/", "_") + ".png")))
+    browser.set_window_size(1280, 900)
+
+
+def test_sidebar_lists_every_page(browser, site_url, toc):
+    browser.get(f"{site_url}/{toc[0]}.html")
+    hrefs = browser.execute_script(
+        "return Array.from(document.querySelectorAll('nav.bd-docs-nav a, .bd-sidebar-primary a'))"
+        ".map(a => a.getAttribute('href'));"
+    )
+    listed = {urllib.parse.urlparse(h).path.lstrip("./").removesuffix(".html").split("/")[-1] for h in hrefs if h}
+    missing = [f for f in toc[1:] if f.split("/")[-1] not in listed]
+    assert not missing, f"sidebar lacks {missing}"
+
+
+def markdown_mentions(page: str, word: str) -> bool:
+    """Whether the prose (markdown cells or a .md page) of a toc page mentions word."""
+    md = ROOT / f"{page}.md"
+    if md.exists():
+        return word in md.read_text()
+    cells = json.loads((ROOT / f"{page}.ipynb").read_text())["cells"]
+    return any(word in "".join(c["source"]) for c in cells if c["cell_type"] == "markdown")
+
+
+def test_search_finds_return_sequences(browser, site_url, toc):
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    browser.get(f"{site_url}/search.html?q=return_sequences")
+    WebDriverWait(browser, 30).until(
+        lambda d: d.execute_script("return document.querySelectorAll('#search-results li').length") > 0
+    )
+    results = browser.execute_script(
+        "return Array.from(document.querySelectorAll('#search-results li a')).map(a => a.getAttribute('href'));"
+    )
+    found = {r.split("#")[0].removesuffix(".html") for r in results}
+    expected = {f for f in toc if markdown_mentions(f, "return_sequences")}
+    assert "book/glossary" in expected, "the glossary defines return_sequences"
+    assert expected <= found, f"search for return_sequences misses {expected - found}"
+
+
+def test_colab_links_open_each_notebook_on_main(browser, site_url, toc, config):
+    owner_repo = config["repository"]["url"].removeprefix("https://github.com/")
+    for f in toc:
+        if not (ROOT / f"{f}.ipynb").exists():
+            continue
+        browser.get(f"{site_url}/{f}.html")
+        hrefs = browser.execute_script("return Array.from(document.querySelectorAll('a')).map(a => a.href);")
+        expected = f"https://colab.research.google.com/github/{owner_repo}/blob/main/{f}.ipynb"
+        assert expected in hrefs, f"{f}: no link to {expected}"
