@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 # Quiet TensorFlow's C++ start-up logging in every kernel these targets start.
 export TF_CPP_MIN_LOG_LEVEL := 3
 
-.PHONY: book test execute badges clean
+.PHONY: book test execute badges benchmark clean
 
 ## make book: build the site into _build/html from the outputs stored in the notebooks
 book: $(VENV)/.installed
@@ -25,6 +25,10 @@ execute: $(VENV)/.installed
 ## make badges: refresh every notebook's Colab badge and metadata from _config.yml
 badges: $(VENV)/.installed
 	$(BIN)/python tools/badges.py
+
+## make benchmark: time every notebook and its peak memory into benchmarks/results.md (not a test)
+benchmark: $(VENV)/.installed
+	$(BIN)/python tools/benchmark.py
 
 $(VENV)/.installed: requirements.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)

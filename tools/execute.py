@@ -63,8 +63,8 @@ def normalise(nb) -> list[str]:
     return leftovers
 
 
-def execute(path: pathlib.Path) -> float:
-    nb = nbformat.read(path, as_version=4)
+def run_in_fresh_kernel(nb) -> float:
+    """Execute nb in place in a new kernel, in an empty temporary folder; return the wall time in seconds."""
     env_before = dict(os.environ)
     os.environ.update(KERNEL_ENV)
     start = time.perf_counter()
@@ -76,7 +76,12 @@ def execute(path: pathlib.Path) -> float:
     finally:
         os.environ.clear()
         os.environ.update(env_before)
-    seconds = time.perf_counter() - start
+    return time.perf_counter() - start
+
+
+def execute(path: pathlib.Path) -> float:
+    nb = nbformat.read(path, as_version=4)
+    seconds = run_in_fresh_kernel(nb)
     leftovers = normalise(nb)
     refresh(nb, path, load_config())
     nbformat.write(nb, path)
