@@ -49,9 +49,10 @@ def pytest_generate_tests(metafunc):
             )
 
 
-# ---- execution-time table -------------------------------------------------------------------
-class NotebookTimes:
-    """Adds up nbval's per-cell durations per notebook and prints them as a table at the end.
+# ---- end-of-run report: notebook execution times, and lines tests add (site weight) -------------
+class BookReport:
+    """Adds up nbval's per-cell durations per notebook and prints them as a table at the end, followed by
+    the lines tests add with the `book_report` fixture.
 
     Registered as a global plugin: hooks in this conftest alone would only see items under tests/.
     """
@@ -59,6 +60,7 @@ class NotebookTimes:
     def __init__(self):
         self.seconds: dict[str, float] = collections.defaultdict(float)
         self.failed: set[str] = set()
+        self.lines: list[str] = []
 
     def pytest_runtest_logreport(self, report):
         path = report.nodeid.split("::")[0]
@@ -68,9 +70,13 @@ class NotebookTimes:
                 self.failed.add(path)
 
     def pytest_terminal_summary(self, terminalreporter):
+        tr = terminalreporter
+        if self.lines:
+            tr.section("book report")
+            for line in self.lines:
+                tr.write_line(line)
         if not self.seconds:
             return
-        tr = terminalreporter
         tr.section("notebook execution time (nbval, this machine)")
         width = max(len(p) for p in self.seconds)
         for path, secs in self.seconds.items():
@@ -79,4 +85,9 @@ class NotebookTimes:
 
 
 def pytest_configure(config):
-    config.pluginmanager.register(NotebookTimes(), "notebook-times")
+    config.pluginmanager.register(BookReport(), "book-report")
+
+
+@pytest.fixture(scope="session")
+def book_report(pytestconfig) -> BookReport:
+    return pytestconfig.pluginmanager.get_plugin("book-report")

@@ -46,3 +46,26 @@ def test_notebook_pages_have_launch_and_download_links(pages, config):
         assert colab in links, f"{f}: no Colab launch link {colab}"
         assert binder in links, f"{f}: no Binder launch link {binder}"
         assert any(h.endswith(f"{pathlib.Path(f).name}.ipynb") and "_sources" in h for h in links), f"{f}: no .ipynb download"
+
+
+def page_weight(page: pathlib.Path) -> int:
+    """Bytes a reader downloads for a page's own content: the HTML and the local images it shows."""
+    total = page.stat().st_size
+    for img in BeautifulSoup(page.read_text(), "html.parser").find_all("img"):
+        src = img.get("src", "")
+        if urllib.parse.urlparse(src).scheme in ("http", "https", "data"):
+            continue
+        total += (page.parent / urllib.parse.unquote(src)).resolve().stat().st_size
+    return total
+
+
+def test_pages_stay_light(pages, book_report):
+    weights = {f: page_weight(page) for f, page in pages.items()}
+    site = sum(p.stat().st_size for p in HTML.rglob("*") if p.is_file())
+    heaviest = max(weights, key=weights.get)
+    book_report.lines.append(
+        f"site weight: {site / 1e6:.1f} MB in _build/html; heaviest page {heaviest} "
+        f"{weights[heaviest] / 1e6:.2f} MB (HTML and its images)"
+    )
+    too_heavy = {f: round(w / 1e6, 2) for f, w in weights.items() if w > 3_000_000}
+    assert not too_heavy, f"pages over 3 MB: {too_heavy}"
