@@ -124,8 +124,11 @@ def test_search_finds_return_sequences(browser, site_url, toc):
     from selenium.webdriver.support.ui import WebDriverWait
 
     browser.get(f"{site_url}/search.html?q=return_sequences")
+    # Sphinx lists results one by one, then writes a summary ("Search finished, found N pages ...").
     WebDriverWait(browser, 30).until(
-        lambda d: d.execute_script("return document.querySelectorAll('#search-results li').length") > 0
+        lambda d: "found" in d.execute_script(
+            "const s = document.querySelector('#search-results .search-summary'); return s ? s.textContent : '';"
+        )
     )
     results = browser.execute_script(
         "return Array.from(document.querySelectorAll('#search-results li a')).map(a => a.getAttribute('href'));"
