@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime
 import os
+import pathlib
 import platform
 import statistics
 import sys
@@ -34,9 +35,17 @@ def measure(path) -> tuple[float, float]:
     return seconds, peak_kib / 1024**2
 
 
+def cpu_model() -> str:
+    try:
+        lines = pathlib.Path("/proc/cpuinfo").read_text().splitlines()
+        return next(ln.split(":", 1)[1].strip() for ln in lines if ln.startswith("model name"))
+    except (OSError, StopIteration):
+        return platform.processor() or platform.machine()
+
+
 def machine() -> str:
     mem = psutil.virtual_memory().total / 1024**3
-    return (f"{platform.processor() or platform.machine()}, {os.cpu_count()} cores, {mem:.0f} GB RAM, "
+    return (f"{cpu_model()}, {os.cpu_count()} cores, {mem:.0f} GB RAM, "
             f"Python {platform.python_version()}, TensorFlow {version('tensorflow')}, no GPU used")
 
 
