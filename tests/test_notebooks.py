@@ -150,6 +150,12 @@ def test_imports_are_allowlisted_and_no_repo_files_are_read(notebook):
                 )
 
 
+def test_chapter_links_the_glossary(chapter):
+    _, nb = chapter
+    prose = "".join("".join(c["source"]) for c in nb["cells"] if c["cell_type"] == "markdown")
+    assert "{term}`" in prose and "{doc}`glossary`" in prose, "link the chapter's key terms to the glossary"
+
+
 def test_chapter_rhythm_and_hidden_solutions(chapter):
     path, nb = chapter
     markdown = ["".join(c["source"]) for c in nb["cells"] if c["cell_type"] == "markdown"]
