@@ -1,6 +1,7 @@
 """Shared fixtures, and the per-notebook execution-time table printed at the end of `make test`."""
 from __future__ import annotations
 
+import ast
 import collections
 import json
 import pathlib
@@ -30,6 +31,11 @@ def root() -> pathlib.Path:
 @pytest.fixture(scope="session")
 def toc() -> list[str]:
     return toc_files()
+
+
+def parse_cell(code: str) -> ast.Module:
+    """Parse a code cell as Python, leaving out IPython magics and shell lines (%pip, !ls)."""
+    return ast.parse("\n".join(ln for ln in code.splitlines() if not ln.lstrip().startswith(("%", "!"))))
 
 
 def is_chapter(path: pathlib.Path) -> bool:

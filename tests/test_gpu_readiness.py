@@ -13,6 +13,8 @@ import ast
 
 import pytest
 
+from conftest import parse_cell
+
 MARKER = "# cudnn: not eligible on purpose"
 ELIGIBLE = {  # keyword: the values that keep a layer cuDNN-eligible
     "activation": {"tanh"},
@@ -32,9 +34,8 @@ def call_name(node: ast.Call) -> str:
 
 def problems_in(code: str) -> list[str]:
     """Why each LSTM/GRU built in `code` may not be cuDNN-eligible (empty when all are)."""
-    lines = [ln for ln in code.splitlines() if not ln.lstrip().startswith(("%", "!"))]
     found = []
-    for node in ast.walk(ast.parse("\n".join(lines))):
+    for node in ast.walk(parse_cell(code)):
         if not isinstance(node, ast.Call):
             continue
         name = call_name(node)

@@ -7,9 +7,8 @@ from __future__ import annotations
 
 import ast
 import re
-import sys
 
-from conftest import ROOT
+from conftest import ROOT, parse_cell
 
 ALLOWED_IMPORTS = {
     # standard library modules a chapter may need
@@ -123,10 +122,8 @@ def test_first_code_cell_sets_up_a_quiet_deterministic_run(notebook):
 
 
 def imported_modules(code: str) -> set[str]:
-    lines = [ln for ln in code.splitlines() if not ln.lstrip().startswith(("%", "!"))]
-    tree = ast.parse("\n".join(lines))
     found = set()
-    for node in ast.walk(tree):
+    for node in ast.walk(parse_cell(code)):
         if isinstance(node, ast.Import):
             found |= {a.name.split(".")[0] for a in node.names}
         elif isinstance(node, ast.ImportFrom) and node.level == 0:
@@ -140,9 +137,7 @@ def test_imports_are_allowlisted_and_no_repo_files_are_read(notebook):
         code = source(cell)
         extra = imported_modules(code) - ALLOWED_IMPORTS
         assert not extra, f"code cell {i} imports {extra}: not in Colab/requirements allowlist (or a local module)"
-        strings = [n.value for n in ast.walk(ast.parse("\n".join(
-            ln for ln in code.splitlines() if not ln.lstrip().startswith(("%", "!"))
-        ))) if isinstance(n, ast.Constant) and isinstance(n.value, str)]
+        strings = [n.value for n in ast.walk(parse_cell(code)) if isinstance(n, ast.Constant) and isinstance(n.value, str)]
         for s in strings:
             if s and "\n" not in s and len(s) < 200 and "/" in s:
                 assert not (ROOT / s).exists() and not (ROOT / "book" / s).exists(), (
