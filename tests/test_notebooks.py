@@ -115,7 +115,9 @@ def test_ignored_outputs_are_followed_by_an_assert(notebook):
 def test_first_code_cell_sets_up_a_quiet_deterministic_run(notebook):
     _, nb = notebook
     first = source(code_cells(nb)[0])
-    for needed in ("TF_CPP_MIN_LOG_LEVEL", "keras.utils.set_random_seed(", "enable_op_determinism()", "print("):
+    needed_calls = ("TF_CPP_MIN_LOG_LEVEL", "keras.utils.set_random_seed(", "enable_op_determinism()",
+                    "enable_tensor_float_32_execution(False)", "print(")
+    for needed in needed_calls:
         assert needed in first, f"first code cell lacks {needed}"
     printed = "".join(next(output_texts(code_cells(nb)[0]), ""))
     assert re.match(r"TensorFlow \S+, Keras \S+, device: (CPU|GPU)", printed), printed
