@@ -8,6 +8,8 @@ from __future__ import annotations
 import ast
 import re
 
+import pytest
+
 from conftest import ROOT, parse_cell
 
 ALLOWED_IMPORTS = {
@@ -103,13 +105,61 @@ def test_errors_only_where_tagged_and_tagged_cells_really_raise(notebook):
         assert raised == ("raises-exception" in tags(cell)), f"code cell {i}: raised={raised}, tags={tags(cell)}"
 
 
-def test_ignored_outputs_are_followed_by_an_assert(notebook):
+def is_ignored(cell) -> bool:
+    return "NBVAL_IGNORE_OUTPUT" in source(cell) or "nbval-ignore-output" in tags(cell)
+
+
+def names_stated(code: str) -> set[str]:
+    """The names a cell binds (assignments, loop targets, defs, imports) or passes to print()."""
+    found = set()
+    for node in ast.walk(parse_cell(code)):
+        if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
+            found.add(node.id)
+        elif isinstance(node, (ast.FunctionDef, ast.ClassDef)):
+            found.add(node.name)
+        elif isinstance(node, ast.Call) and getattr(node.func, "id", "") == "print":
+            found |= {n.id for arg in node.args for n in ast.walk(arg) if isinstance(n, ast.Name)}
+    return found
+
+
+def names_asserted(code: str) -> set[str]:
+    """The names read by the `assert` statements of a cell."""
+    return {n.id for node in ast.walk(parse_cell(code)) if isinstance(node, ast.Assert)
+            for n in ast.walk(node) if isinstance(n, ast.Name)}
+
+
+def unchecked_ignored_cells(cells: list[str], ignored: list[bool]) -> list[int]:
+    """Indices of ignored cells whose claim no assert states: neither the cell itself nor the next code
+    cell has an `assert` that reads a name the ignored cell binds or prints."""
+    bad = []
+    for i, code in enumerate(cells):
+        if not ignored[i]:
+            continue
+        checks = names_asserted(code) | (names_asserted(cells[i + 1]) if i + 1 < len(cells) else set())
+        if not names_stated(code) & checks:
+            bad.append(i)
+    return bad
+
+
+def test_ignored_outputs_are_followed_by_an_assert_on_what_they_compute(notebook):
     _, nb = notebook
     cells = code_cells(nb)
-    for i, cell in enumerate(cells):
-        if "NBVAL_IGNORE_OUTPUT" in source(cell) or "nbval-ignore-output" in tags(cell):
-            here_or_next = source(cell) + (source(cells[i + 1]) if i + 1 < len(cells) else "")
-            assert "assert" in here_or_next, f"code cell {i} ignores its output but no assert states the claim"
+    bad = unchecked_ignored_cells([source(c) for c in cells], [is_ignored(c) for c in cells])
+    assert not bad, f"code cells {bad} ignore their output but no assert reads a name they bind or print"
+
+
+@pytest.mark.parametrize("cells, expected", [
+    (["# NBVAL_IGNORE_OUTPUT\nacc = fit()\nprint(acc)", "assert acc > 0.9"], []),
+    (["# NBVAL_IGNORE_OUTPUT\nacc = fit()\nassert acc > 0.9"], []),
+    (["# NBVAL_IGNORE_OUTPUT\nprint(model.evaluate(x))", "assert model is not None"], []),
+    (["# NBVAL_IGNORE_OUTPUT\nacc = fit()", "assert other > 0"], [0]),
+    (["# NBVAL_IGNORE_OUTPUT\nacc = fit()", "x = 1", "assert acc > 0.9"], [0]),
+    (["# NBVAL_IGNORE_OUTPUT\nacc = fit()\n# assert acc > 0.9"], [0]),
+    (["# NBVAL_IGNORE_OUTPUT\nacc = fit()", "print('assert acc')"], [0]),
+])
+def test_the_ignored_cell_checker_itself(cells, expected):
+    ignored = ["NBVAL_IGNORE_OUTPUT" in c for c in cells]
+    assert unchecked_ignored_cells(cells, ignored) == expected
 
 
 def test_first_code_cell_sets_up_a_quiet_deterministic_run(notebook):
@@ -145,6 +195,47 @@ def test_imports_are_allowlisted_and_no_repo_files_are_read(notebook):
                 assert not (ROOT / s).exists() and not (ROOT / "book" / s).exists(), (
                     f"code cell {i} refers to the repo file {s!r}: notebooks must stand alone"
                 )
+
+
+PRIVATE_MODULES = ("keras.src", "tensorflow.python", "tensorflow.compiler")
+
+
+def private_api_uses(code: str) -> list[str]:
+    """Imports of private Keras/TensorFlow modules, attribute paths into them, and importlib.import_module."""
+    found = []
+    for node in ast.walk(parse_cell(code)):
+        modules = []
+        if isinstance(node, ast.Import):
+            modules = [a.name for a in node.names]
+        elif isinstance(node, ast.ImportFrom) and node.module:
+            modules = [node.module]
+        elif isinstance(node, ast.Attribute):  # keras.src.layers.LSTM(...) without an import of its own
+            dotted = ast.unparse(node)
+            modules = [p for p in PRIVATE_MODULES if dotted == p or dotted.startswith(p + ".")]
+        found += [f"line {node.lineno}: {m}" for m in modules
+                  if any(m == p or m.startswith(p + ".") for p in PRIVATE_MODULES)]
+        if isinstance(node, ast.Attribute) and node.attr == "import_module":
+            found.append(f"line {node.lineno}: importlib.import_module")
+    return sorted(set(found))
+
+
+def test_no_private_api_in_chapters(notebook):
+    path, nb = notebook
+    for i, cell in enumerate(code_cells(nb)):
+        uses = private_api_uses(source(cell))
+        assert not uses, f"{path}, code cell {i} uses private APIs (move cross-checks into tests/): {uses}"
+
+
+@pytest.mark.parametrize("code, expected", [
+    ("import keras\nkeras.layers.LSTM(4)", []),
+    ("from keras.src.backend.tensorflow import rnn", ["line 1: keras.src.backend.tensorflow"]),
+    ("import tensorflow.python.framework.config as c", ["line 1: tensorflow.python.framework.config"]),
+    ("import keras.srcfoo", []),
+    ("keras.src.layers.LSTM(4)", ["line 1: keras.src"]),
+    ("import importlib\nimportlib.import_module('keras.src')", ["line 2: importlib.import_module"]),
+])
+def test_the_private_api_checker_itself(code, expected):
+    assert private_api_uses(code) == expected
 
 
 def test_chapter_links_the_glossary(chapter):

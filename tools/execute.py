@@ -63,10 +63,12 @@ def normalise(nb) -> list[str]:
     return leftovers
 
 
-def run_in_fresh_kernel(nb) -> float:
-    """Execute nb in place in a new kernel, in an empty temporary folder; return the wall time in seconds."""
+def run_in_fresh_kernel(nb, env: dict[str, str] | None = None) -> float:
+    """Execute nb in place in a new kernel, in an empty temporary folder; return the wall time in seconds.
+
+    `env` adds environment variables for the kernel (the GPU rehearsal uses it to load its start-up hook)."""
     env_before = dict(os.environ)
-    os.environ.update(KERNEL_ENV)
+    os.environ.update({**KERNEL_ENV, **(env or {})})
     start = time.perf_counter()
     try:
         with tempfile.TemporaryDirectory(prefix="nb-run-") as workdir:
