@@ -5,7 +5,8 @@ recurrent_activation="sigmoid", recurrent_dropout=0, unroll=False, use_bias=True
 use_cudnn not False, and no cell wrapped in keras.layers.RNN. The check reads the code of every code cell.
 A cell that builds a non-eligible layer on purpose carries the comment
     # cudnn: not eligible on purpose (<why>)
-Masks that are not right-padded also disable cuDNN; they depend on data and are not checked here.
+Masks that are not right-padded also rule cuDNN out; they depend on data, so the GPU dress rehearsal
+(tests/test_gpu_rehearsal.py) checks them while it executes every notebook.
 """
 from __future__ import annotations
 
