@@ -1,11 +1,12 @@
 # The README's commands. Everything runs inside a local virtual environment built from requirements.txt.
 PYTHON ?= python3
 VENV   ?= .venv
+OLDEST ?= .venv-oldest
 BIN    := $(VENV)/bin
 # Quiet TensorFlow's C++ start-up logging in every kernel these targets start.
 export TF_CPP_MIN_LOG_LEVEL := 3
 
-.PHONY: book test execute badges benchmark clean
+.PHONY: book test test-oldest execute badges benchmark clean
 
 ## make book: build the site into _build/html from the outputs stored in the notebooks
 book: $(VENV)/.installed
@@ -16,6 +17,16 @@ book: $(VENV)/.installed
 test: book
 	$(BIN)/python -m pytest tests book --nbval --nbval-current-env \
 		--nbval-sanitize-with tests/nbval_sanitize.cfg -p no:cacheprovider
+
+## make test-oldest: every notebook on the oldest supported TensorFlow/Keras (requirements-oldest.txt), outputs
+## not compared: cells run, asserts hold, raises-exception cells raise; the result goes to benchmarks/oldest.md
+test-oldest: $(OLDEST)/.installed
+	$(OLDEST)/bin/python tools/check_notebooks.py --record benchmarks/oldest.md book/*.ipynb
+
+$(OLDEST)/.installed: requirements-oldest.txt
+	test -x $(OLDEST)/bin/python || $(PYTHON) -m venv $(OLDEST)
+	$(OLDEST)/bin/python -m pip install --quiet -r requirements-oldest.txt
+	touch $@
 
 ## make execute NB=book/01_shaping_data.ipynb: re-execute notebooks and store their clean outputs
 execute: $(VENV)/.installed

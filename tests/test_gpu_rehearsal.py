@@ -20,7 +20,7 @@ import pytest
 from nbclient.exceptions import CellExecutionError
 
 from conftest import ROOT
-from execute import run_in_fresh_kernel
+from kernel import executed_cells, run_in_fresh_kernel, tagged_cells_that_did_not_raise
 from gpu_rehearsal import INSTALLED
 from test_gpu_readiness import MARKER
 
@@ -42,11 +42,6 @@ def rehearse(nb, workdir: pathlib.Path) -> list[dict]:
         lines = [json.loads(line) for line in log.read_text().splitlines()]
         assert lines and lines[0] == {"installed": INSTALLED}, "the GPU rehearsal hook did not install"
     return lines[1:]
-
-
-def executed_cells(nb) -> list:
-    """The code cells in the order of their execution counts (1, 2, ...): nbclient skips empty ones."""
-    return [c for c in nb.cells if c.cell_type == "code" and c.source.strip()]
 
 
 def off_path_without_marker(nb, calls: list[dict]) -> list[str]:
@@ -73,9 +68,8 @@ def test_notebook_runs_under_the_gpu_rehearsal(notebook, tmp_path, book_report):
     nb = nbformat.reads(json.dumps(stored), as_version=4)
     calls = rehearse(nb, tmp_path)
     book_report.lines.append(f"GPU rehearsal  {path}: {summary(calls)}")
-    for n, cell in enumerate(executed_cells(nb), start=1):
-        if "raises-exception" in cell.metadata.get("tags", []):
-            assert any(o.output_type == "error" for o in cell.outputs), f"{path}: cell {n} is tagged raises-exception but did not raise"
+    silent = tagged_cells_that_did_not_raise(nb)
+    assert not silent, f"{path}: cells {silent} are tagged raises-exception but did not raise"
     bad = off_path_without_marker(nb, calls)
     assert not bad, f"{path}: layers off the cuDNN path without '{MARKER} (why)': {bad}"
 

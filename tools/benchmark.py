@@ -20,7 +20,7 @@ import nbformat
 import psutil
 
 from bookmeta import ROOT, notebooks
-from execute import run_in_fresh_kernel
+from kernel import run_in_fresh_kernel
 
 PEAK_RSS_CELL = "import resource\nprint(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)"  # KiB on Linux
 TARGETS = {"notebook_s": 90, "median_s": 45, "book_s": 600, "peak_gb": 3.0}

@@ -12,18 +12,15 @@ _config.yml.
 """
 from __future__ import annotations
 
-import os
 import re
 import sys
-import tempfile
-import time
 import pathlib
 
 import nbformat
-from nbclient import NotebookClient
 
 from badges import refresh
 from bookmeta import load_config
+from kernel import run_in_fresh_kernel
 
 # A C++ log line from TensorFlow/XLA/absl, e.g. "I0000 00:00:1795438248.344669    2365 port.cc:153] ..."
 TF_LOG_LINE = re.compile(
@@ -31,7 +28,6 @@ TF_LOG_LINE = re.compile(
     r"|WARNING: All log messages before absl::InitializeLog\(\) is called"
     r"|To enable the following instructions:)"
 )
-KERNEL_ENV = {"TF_CPP_MIN_LOG_LEVEL": "3", "PYTHONWARNINGS": "default"}
 
 
 ANSI = re.compile(r"\x1b\[[0-9;]*m")
@@ -61,24 +57,6 @@ def normalise(nb) -> list[str]:
         cell.outputs = kept
         cell.metadata.pop("execution", None)
     return leftovers
-
-
-def run_in_fresh_kernel(nb, env: dict[str, str] | None = None) -> float:
-    """Execute nb in place in a new kernel, in an empty temporary folder; return the wall time in seconds.
-
-    `env` adds environment variables for the kernel (the GPU rehearsal uses it to load its start-up hook)."""
-    env_before = dict(os.environ)
-    os.environ.update({**KERNEL_ENV, **(env or {})})
-    start = time.perf_counter()
-    try:
-        with tempfile.TemporaryDirectory(prefix="nb-run-") as workdir:
-            NotebookClient(
-                nb, timeout=600, kernel_name="python3", resources={"metadata": {"path": workdir}}
-            ).execute()
-    finally:
-        os.environ.clear()
-        os.environ.update(env_before)
-    return time.perf_counter() - start
 
 
 def execute(path: pathlib.Path) -> float:
