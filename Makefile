@@ -6,16 +6,22 @@ BIN    := $(VENV)/bin
 # Quiet TensorFlow's C++ start-up logging in every kernel these targets start.
 export TF_CPP_MIN_LOG_LEVEL := 3
 
-.PHONY: book test test-oldest execute badges benchmark clean
+PIP_VERSION := 26.3
+JB_BUILD = $(BIN)/jupyter-book build . --warningiserror --nitpick --keep-going
+
+.PHONY: book test test-oldest execute badges benchmark clean python-check
 
 ## make book: build the site into _build/html from the outputs stored in the notebooks
-book: $(VENV)/.installed
-	$(BIN)/jupyter-book build . --warningiserror --nitpick --keep-going
+book: python-check $(VENV)/.installed
+	$(JB_BUILD)
 	@echo "The book is built: open $(CURDIR)/_build/html/index.html"
 
 ## make test: everything CI runs (structure and conventions, the built site, every notebook under nbval)
-test: book
-	$(BIN)/python -m pytest tests book --nbval --nbval-current-env \
+## (a clean build, --all, so that a warning cached by an earlier build cannot pass)
+test: python-check $(VENV)/.installed
+	$(JB_BUILD) --all
+	@echo "The book is built: open $(CURDIR)/_build/html/index.html"
+	$(BIN)/python -m pytest -ra tests book --nbval --nbval-current-env \
 		--nbval-sanitize-with tests/nbval_sanitize.cfg -p no:cacheprovider
 
 ## make test-oldest: every notebook on the oldest supported TensorFlow/Keras (requirements-oldest.txt), outputs
@@ -25,6 +31,7 @@ test-oldest: $(OLDEST)/.installed
 
 $(OLDEST)/.installed: requirements-oldest.txt
 	test -x $(OLDEST)/bin/python || $(PYTHON) -m venv $(OLDEST)
+	$(OLDEST)/bin/python -m pip install --quiet pip==$(PIP_VERSION)
 	$(OLDEST)/bin/python -m pip install --quiet -r requirements-oldest.txt
 	touch $@
 
@@ -41,9 +48,23 @@ badges: $(VENV)/.installed
 benchmark: $(VENV)/.installed
 	$(BIN)/python tools/benchmark.py
 
+## The book needs Python 3.11 (numpy 2.4, pandas 3 and the pinned TensorFlow wheels); say so plainly.
+python-check:
+	@py=$(BIN)/python; test -x $$py || py=$(PYTHON); \
+	$$py -c 'import sys; sys.exit(sys.version_info[:2] != (3, 11))' 2>/dev/null || { \
+	  echo "error: this book needs Python 3.11, but $$py is $$($$py --version 2>&1)."; \
+	  echo "Install Python 3.11 and run: make PYTHON=python3.11 ... (or delete $(VENV) if it was made by another Python)"; \
+	  exit 2; }
+
+## A venv made without pip (Debian/Ubuntu without python3.11-venv) is detected, removed and explained.
 $(VENV)/.installed: requirements.txt
-	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
+	@if test -x $(BIN)/python && ! $(BIN)/python -m pip --version >/dev/null 2>&1; then \
+	  echo "$(VENV) is half-created (no pip): removing it and creating it again"; rm -rf $(VENV); fi
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV) || true
+	@$(BIN)/python -m pip --version >/dev/null 2>&1 || { rm -rf $(VENV); \
+	  echo "error: '$(PYTHON) -m venv' made no working pip. On Debian/Ubuntu install the python3.11-venv package"; \
+	  echo "(apt-get install python3.11-venv), then run make again."; exit 2; }
+	$(BIN)/python -m pip install --quiet pip==$(PIP_VERSION)
 	$(BIN)/python -m pip install --quiet -r requirements.txt
 	touch $@
 
