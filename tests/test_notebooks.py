@@ -173,6 +173,13 @@ def test_first_code_cell_sets_up_a_quiet_deterministic_run(notebook):
     assert re.match(r"TensorFlow \S+, Keras \S+, device: (CPU|GPU)", printed), printed
 
 
+def test_setup_cell_is_folded_on_the_site_with_a_prompt_that_says_what_it_does(notebook):
+    _, nb = notebook
+    setup = code_cells(nb)[0]
+    assert "hide-input" in tags(setup), "the setup cell is folded (make execute or make badges does it)"
+    assert setup["metadata"].get("mystnb", {}).get("code_prompt_show", "").startswith("Setup:")
+
+
 def imported_modules(code: str) -> set[str]:
     found = set()
     for node in ast.walk(parse_cell(code)):

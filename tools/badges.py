@@ -1,9 +1,12 @@
-"""Refresh the 'Open in Colab' badge and the Colab metadata of every notebook from _config.yml.
+"""Refresh the 'Open in Colab' badge, the Colab metadata and the folded setup cell of every notebook.
 
 Usage: python tools/badges.py [--check]
 The badge is the line of the first markdown cell that starts with '[![Open In Colab]'; it is
 added after the title when missing. With --check nothing is written and the exit code says
 whether any notebook was out of date.
+
+The first code cell (environment, seeds, determinism, TF32) is the same boilerplate on every page: on the
+site it is folded behind one line that says what it does, while its printed versions and device stay visible.
 """
 from __future__ import annotations
 
@@ -14,6 +17,19 @@ import nbformat
 from bookmeta import NOTEBOOK_METADATA, badge_markdown, load_config, notebooks
 
 BADGE_PREFIX = "[![Open In Colab]"
+SETUP_FOLD = {"code_prompt_show": "Setup: TensorFlow, Keras, seeds, determinism, TF32 off",
+              "code_prompt_hide": "Hide the setup code"}
+
+
+def fold_setup_cell(nb) -> bool:
+    """Tag the first code cell hide-input with a prompt that says what it does; True when something changed."""
+    setup = next(c for c in nb.cells if c.cell_type == "code")
+    tags = setup.metadata.setdefault("tags", [])
+    changed = "hide-input" not in tags or setup.metadata.get("mystnb") != SETUP_FOLD
+    if "hide-input" not in tags:
+        tags.append("hide-input")
+    setup.metadata["mystnb"] = dict(SETUP_FOLD)
+    return changed
 
 
 def refresh(nb, path, config) -> bool:
@@ -34,7 +50,7 @@ def refresh(nb, path, config) -> bool:
         elif nb.metadata.get(key) != value:
             nb.metadata[key] = value
             changed = True
-    return changed
+    return fold_setup_cell(nb) or changed
 
 
 def main(argv: list[str]) -> int:
