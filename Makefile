@@ -9,7 +9,7 @@ export TF_CPP_MIN_LOG_LEVEL := 3
 PIP_VERSION := 26.3
 JB_BUILD = $(BIN)/jupyter-book build . --warningiserror --nitpick --keep-going
 
-.PHONY: book test test-oldest execute badges benchmark clean python-check
+.PHONY: book test test-oldest execute badges benchmark clean python-check requirements
 
 ## make book: build the site into _build/html from the outputs stored in the notebooks
 book: python-check $(VENV)/.installed
@@ -48,16 +48,16 @@ badges: $(VENV)/.installed
 benchmark: $(VENV)/.installed
 	$(BIN)/python tools/benchmark.py
 
-## The book needs Python 3.11 (numpy 2.4, pandas 3 and the pinned TensorFlow wheels); say so plainly.
+## The book needs Python 3.11.5 or a later 3.11 (the pinned wheels: soupsieve 4.1.2 asks for 3.11.5); say so plainly.
 python-check:
 	@py=$(BIN)/python; test -x $$py || py=$(PYTHON); \
-	$$py -c 'import sys; sys.exit(sys.version_info[:2] != (3, 11))' 2>/dev/null || { \
-	  echo "error: this book needs Python 3.11, but $$py is $$($$py --version 2>&1)."; \
+	$$py -c 'import sys; sys.exit(not (3, 11, 5) <= sys.version_info[:3] < (3, 12))' 2>/dev/null || { \
+	  echo "error: this book needs Python 3.11 (3.11.5 or later), but $$py is $$($$py --version 2>&1)."; \
 	  echo "Install Python 3.11 and run: make PYTHON=python3.11 ... (or delete $(VENV) if it was made by another Python)"; \
 	  exit 2; }
 
 ## A venv made without pip (Debian/Ubuntu without python3.11-venv) is detected, removed and explained.
-$(VENV)/.installed: requirements.txt
+$(VENV)/.installed: requirements.txt requirements-dev.txt
 	@if test -x $(BIN)/python && ! $(BIN)/python -m pip --version >/dev/null 2>&1; then \
 	  echo "$(VENV) is half-created (no pip): removing it and creating it again"; rm -rf $(VENV); fi
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV) || true
@@ -65,8 +65,13 @@ $(VENV)/.installed: requirements.txt
 	  echo "error: '$(PYTHON) -m venv' made no working pip. On Debian/Ubuntu install the python3.11-venv package"; \
 	  echo "(apt-get install python3.11-venv), then run make again."; exit 2; }
 	$(BIN)/python -m pip install --quiet pip==$(PIP_VERSION)
-	$(BIN)/python -m pip install --quiet -r requirements.txt
+	$(BIN)/python -m pip install --quiet -r requirements-dev.txt
 	touch $@
+
+## make requirements: recompile requirements.txt and requirements-dev.txt from the .in lists (add --upgrade
+## by hand to move to the newest versions: $(BIN)/python tools/compile_requirements.py --upgrade)
+requirements: $(VENV)/.installed
+	$(BIN)/python tools/compile_requirements.py
 
 clean:
 	rm -rf _build

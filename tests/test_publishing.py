@@ -68,12 +68,12 @@ def test_licences_are_stated():
     assert "MIT" in readme and "CC BY 4.0" in readme
 
 
-@pytest.mark.parametrize("version, ok", [("3.11", True), ("3.12", False)])
+@pytest.mark.parametrize("version, ok", [("3.11.7", True), ("3.11.2", False), ("3.12.1", False)])
 def test_make_checks_the_python_version(tmp_path, version, ok):
     fake = tmp_path / "python"
     fake.write_text(f"#!/bin/sh\nexec {sys.executable} -c 'import sys; v = \"{version}\"; "
                     "print(\"Python\", v) if sys.argv[1:] == [\"--version\"] else "
-                    "sys.exit(tuple(map(int, v.split(\".\"))) != (3, 11))' \"$@\"\n")
+                    "sys.exit(not (3, 11, 5) <= tuple(map(int, v.split(\".\"))) < (3, 12))' \"$@\"\n")
     fake.chmod(0o755)
     result = subprocess.run(["make", "-s", "python-check", f"PYTHON={fake}", f"VENV={tmp_path / 'none'}"],
                             cwd=ROOT, capture_output=True, text=True)
