@@ -6,11 +6,18 @@ Usage: python tools/check_notebooks.py [--record FILE] book/*.ipynb
 from the stored outputs but every claim must still hold. A chapter that needs a newer library says so in its
 first markdown cell, as "**Needs Keras 3.12 or newer**" (or TensorFlow); it is then skipped here on older
 versions, and the skip is reported.
+
+With --record, the results go to a markdown file with a fingerprint of what they depend on (the requirement
+files and the code cells of every notebook). tests/test_check_notebooks.py fails when the fingerprint no longer
+matches, so a change to either is followed by a new `make test-oldest` run, recorded and committed: CI itself
+does not rebuild the second environment (it would double CI's time).
 """
 from __future__ import annotations
 
 import argparse
 import datetime
+import hashlib
+import json
 import pathlib
 import platform
 import re
@@ -22,6 +29,9 @@ from nbclient.exceptions import CellExecutionError
 
 from kernel import run_in_fresh_kernel, tagged_cells_that_did_not_raise
 
+ROOT = pathlib.Path(__file__).resolve().parent.parent
+REQUIREMENTS = ("requirements.txt", "requirements-dev.txt", "requirements-oldest.txt")
+FINGERPRINT = re.compile(r"fingerprint `([0-9a-f]{16})`")
 NEEDS = re.compile(r"\*\*Needs (TensorFlow|Keras) (\d+(?:\.\d+)*) or newer\*\*")
 PACKAGES = {"TensorFlow": "tensorflow", "Keras": "keras"}
 
@@ -37,6 +47,18 @@ def unmet_need(nb) -> str | None:
         if as_tuple(version(PACKAGES[name])) < as_tuple(wanted):
             return f"needs {name} {wanted}"
     return None
+
+
+def fingerprint(notebooks: list[pathlib.Path]) -> str:
+    """A short hash of the requirement files and the code of the notebooks: what the recorded result rests on."""
+    digest = hashlib.sha256()
+    for name in REQUIREMENTS:
+        digest.update((ROOT / name).read_bytes())
+    for path in sorted(notebooks):
+        cells = json.loads(path.read_text())["cells"]
+        digest.update(path.name.encode())
+        digest.update("".join("".join(c["source"]) for c in cells if c["cell_type"] == "code").encode())
+    return digest.hexdigest()[:16]
 
 
 def check(path: pathlib.Path) -> tuple[str, float]:
@@ -74,7 +96,8 @@ def main(argv: list[str]) -> int:
         lines = [f"# Notebooks on the oldest supported versions ({env})", "",
                  f"Run of `make test-oldest` on {datetime.date.today().isoformat()}, Python "
                  f"{platform.python_version()}, {platform.machine()}: every cell ran, asserts held and cells "
-                 "tagged raises-exception raised; outputs are not compared.", "",
+                 "tagged raises-exception raised; outputs are not compared.",
+                 f"Requirements and notebook code: fingerprint `{fingerprint(args.notebooks)}`.", "",
                  "| notebook | result | seconds |", "|---|---|---|"]
         lines += [f"| `{p}` | {s} | {t:.1f} |" for p, s, t in rows]
         lines += ["", summary, ""]
