@@ -108,12 +108,16 @@ def install(log_path: str) -> None:
                 self.use_cudnn = "auto"  # the generic fallback below must not trip use_cudnn=True's error
             try:
                 out = real_loop(self, *args, **kwargs)
+            except Exception as err:  # a call that fails (on purpose, in a teaching cell) took no path
+                record["path"] = f"error: {type(err).__name__}"
+                raise
             finally:
                 current.pop()
                 self.use_cudnn = True if asked_for_cudnn else self.use_cudnn
                 if record["path"] is None:
                     record["path"] = ("generic: use_cudnn=False" if self.use_cudnn is False
-                                      else "generic: recurrent_dropout")
+                                      else "generic: recurrent_dropout" if self.recurrent_dropout
+                                      else "generic: unknown reason")
                 with open(log_path, "a") as log:
                     log.write(json.dumps(record) + "\n")
             if asked_for_cudnn and record["path"] != PATH_CUDNN:

@@ -3,8 +3,9 @@
 The hook (tests/gpu_rehearsal.py) makes every LSTM/GRU call go through Keras's own cuDNN argument and
 mask checks, records the path a GPU would take, and computes with the generic implementation. So a
 left-padded mask inside `fit` stops the run here as it would on a Colab GPU, and a layer that would
-silently miss the fused kernel is listed. Outputs are not compared (nbval does that); every cell must
-run, and every cell tagged `raises-exception` must raise.
+silently miss the fused kernel is listed. Outputs are not compared (nbval does that); the notebook must
+finish. Cells tagged `raises-exception` that run here (they fail on a CPU only for want of a GPU, such as
+`use_cudnn=True`) are listed in the report.
 
 A layer off the cuDNN path fails the test unless the cell that built or called it carries
 `# cudnn: not eligible on purpose (why)`.
@@ -48,8 +49,8 @@ def off_path_without_marker(nb, calls: list[dict]) -> list[str]:
     cells = executed_cells(nb)
     bad = []
     for call in calls:
-        if call["path"] == "cudnn":
-            continue
+        if call["path"] == "cudnn" or call["path"].startswith("error:"):
+            continue  # on the fast path, or a call that failed on purpose and so took no path
         where = {call["built_in_cell"], call["called_in_cell"]} - {None}
         if not any(MARKER in cells[n - 1].source for n in where):
             bad.append(f"{call['class']} {call['layer']} (cells {sorted(where)}): {call['path']}")
@@ -59,17 +60,21 @@ def off_path_without_marker(nb, calls: list[dict]) -> list[str]:
 def summary(calls: list[dict]) -> str:
     paths = collections.Counter(c["path"] for c in calls)
     on = paths.pop("cudnn", 0)
+    failed = sum(paths.pop(p) for p in list(paths) if p.startswith("error:"))
     off = ", ".join(f"{n} {p}" for p, n in sorted(paths.items()))
-    return f"{len(calls)} LSTM/GRU calls, {on} on the cuDNN path" + (f"; off it: {off}" if off else "")
+    return (f"{len(calls)} LSTM/GRU calls, {on} on the cuDNN path" + (f"; off it: {off}" if off else "")
+            + (f"; {failed} failed on purpose" if failed else ""))
 
 
 def test_notebook_runs_under_the_gpu_rehearsal(notebook, tmp_path, book_report):
     path, stored = notebook
     nb = nbformat.reads(json.dumps(stored), as_version=4)
     calls = rehearse(nb, tmp_path)
-    book_report.lines.append(f"GPU rehearsal  {path}: {summary(calls)}")
-    silent = tagged_cells_that_did_not_raise(nb)
-    assert not silent, f"{path}: cells {silent} are tagged raises-exception but did not raise"
+    # A cell that fails on a CPU only for want of a GPU (use_cudnn=True) runs here, as it would on a GPU:
+    # report it rather than fail; nbval and make test-oldest check that tagged cells raise on a CPU.
+    gpu_runs = tagged_cells_that_did_not_raise(nb)
+    book_report.lines.append(f"GPU rehearsal  {path}: {summary(calls)}"
+                             + (f"; cells {gpu_runs} raise on a CPU but run with a GPU" if gpu_runs else ""))
     bad = off_path_without_marker(nb, calls)
     assert not bad, f"{path}: layers off the cuDNN path without '{MARKER} (why)': {bad}"
 
@@ -118,7 +123,13 @@ def test_an_eligible_layer_takes_the_cudnn_path_and_an_ineligible_one_is_flagged
         "keras.layers.LSTM(4, recurrent_dropout=0.1)(x, training=True)\n"
         "keras.layers.LSTM(4, activation='relu')(x)\n"
         "keras.layers.LSTM(4, use_cudnn=True)(x)\n"
+        "try:\n"
+        "    keras.layers.LSTM(4)(x, initial_state=[np.zeros((2, 4), 'float32')])  # an LSTM needs [h, c]\n"
+        "except (IndexError, ValueError):\n"
+        "    pass\n"
     )]
     calls = rehearse(nb, tmp_path)
-    assert [c["path"] for c in calls] == ["cudnn", "generic: recurrent_dropout", "generic: arguments", "cudnn"]
+    paths = [c["path"] for c in calls]
+    assert paths[:4] == ["cudnn", "generic: recurrent_dropout", "generic: arguments", "cudnn"]
+    assert paths[4].startswith("error:")
     assert len(off_path_without_marker(nb, calls)) == 2

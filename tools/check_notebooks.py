@@ -8,7 +8,7 @@ first markdown cell, as "**Needs Keras 3.12 or newer**" (or TensorFlow); it is t
 versions, and the skip is reported.
 
 With --record, the results go to a markdown file with a fingerprint of what they depend on (the requirement
-files and the code cells of every notebook). tests/test_check_notebooks.py fails when the fingerprint no longer
+files and the code cells of every notebook, comments left out). tests/test_check_notebooks.py fails when the fingerprint no longer
 matches, so a change to either is followed by a new `make test-oldest` run, recorded and committed: CI itself
 does not rebuild the second environment (it would double CI's time).
 """
@@ -17,11 +17,13 @@ from __future__ import annotations
 import argparse
 import datetime
 import hashlib
+import io
 import json
 import pathlib
 import platform
 import re
 import sys
+import tokenize
 from importlib.metadata import version
 
 import nbformat
@@ -49,6 +51,16 @@ def unmet_need(nb) -> str | None:
     return None
 
 
+def without_comments(code: str) -> str:
+    """The code's tokens without comments and blank lines: a new comment does not change what runs."""
+    try:
+        tokens = [t for t in tokenize.generate_tokens(io.StringIO(code).readline)
+                  if t.type not in (tokenize.COMMENT, tokenize.NL)]
+        return tokenize.untokenize((t.type, t.string) for t in tokens)
+    except (tokenize.TokenError, IndentationError, SyntaxError):
+        return code
+
+
 def fingerprint(notebooks: list[pathlib.Path]) -> str:
     """A short hash of the requirement files and the code of the notebooks: what the recorded result rests on."""
     digest = hashlib.sha256()
@@ -57,7 +69,8 @@ def fingerprint(notebooks: list[pathlib.Path]) -> str:
     for path in sorted(notebooks):
         cells = json.loads(path.read_text())["cells"]
         digest.update(path.name.encode())
-        digest.update("".join("".join(c["source"]) for c in cells if c["cell_type"] == "code").encode())
+        digest.update("".join(without_comments("".join(c["source"])) for c in cells
+                              if c["cell_type"] == "code").encode())
     return digest.hexdigest()[:16]
 
 
