@@ -1,4 +1,5 @@
 """Shared fixtures, and the per-notebook execution-time table printed at the end of `make test`."""
+
 from __future__ import annotations
 
 import ast
@@ -14,8 +15,9 @@ BOOK = ROOT / "book"
 sys.path.insert(0, str(ROOT / "tools"))
 from bookmeta import load_config, toc_files  # noqa: E402  (readers shared with the authoring tools)
 
-
-NOTEBOOKS = sorted(p for p in BOOK.rglob("*.ipynb") if ".ipynb_checkpoints" not in p.parts)
+NOTEBOOKS = sorted(
+    p for p in BOOK.rglob("*.ipynb") if ".ipynb_checkpoints" not in p.parts
+)
 
 
 @pytest.fixture(scope="session")
@@ -35,7 +37,11 @@ def toc() -> list[str]:
 
 def parse_cell(code: str) -> ast.Module:
     """Parse a code cell as Python, leaving out IPython magics and shell lines (%pip, !ls)."""
-    return ast.parse("\n".join(ln for ln in code.splitlines() if not ln.lstrip().startswith(("%", "!"))))
+    return ast.parse(
+        "\n".join(
+            ln for ln in code.splitlines() if not ln.lstrip().startswith(("%", "!"))
+        )
+    )
 
 
 def is_chapter(path: pathlib.Path) -> bool:
@@ -46,11 +52,17 @@ def is_chapter(path: pathlib.Path) -> bool:
 def pytest_generate_tests(metafunc):
     """A test that takes `notebook` runs once per notebook in book/, one that takes `chapter` once per
     numbered chapter; both receive (repo-relative path, parsed JSON)."""
-    for name, paths in (("notebook", NOTEBOOKS), ("chapter", [p for p in NOTEBOOKS if is_chapter(p)])):
+    for name, paths in (
+        ("notebook", NOTEBOOKS),
+        ("chapter", [p for p in NOTEBOOKS if is_chapter(p)]),
+    ):
         if name in metafunc.fixturenames:
             metafunc.parametrize(
                 name,
-                [(p.relative_to(ROOT).as_posix(), json.loads(p.read_text())) for p in paths],
+                [
+                    (p.relative_to(ROOT).as_posix(), json.loads(p.read_text()))
+                    for p in paths
+                ],
                 ids=[p.stem for p in paths],
             )
 
@@ -86,7 +98,9 @@ class BookReport:
         tr.section("notebook execution time (nbval, this machine)")
         width = max(len(p) for p in self.seconds)
         for path, secs in self.seconds.items():
-            tr.write_line(f"{path:<{width}}  {secs:7.1f} s  {'FAILED' if path in self.failed else 'ok'}")
+            tr.write_line(
+                f"{path:<{width}}  {secs:7.1f} s  {'FAILED' if path in self.failed else 'ok'}"
+            )
         tr.write_line(f"{'total':<{width}}  {sum(self.seconds.values()):7.1f} s")
 
 

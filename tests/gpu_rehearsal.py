@@ -16,6 +16,7 @@ What changes, and why it is faithful (pinned Keras 3.15.1, keras/src/backend/ten
 - Each LSTM/GRU call is recorded, with the path a GPU would take and the notebook cells that built (in Keras's
   sense: gave it weights) and called the layer, as one JSON line in the file named by $GPU_REHEARSAL_LOG.
 """
+
 from __future__ import annotations
 
 import functools
@@ -56,10 +57,14 @@ def install(log_path: str) -> None:
     needed = ("_is_gpu_available", "_assert_valid_mask", "cudnn_ok", "lstm", "gru")
     missing = [name for name in needed if not hasattr(tf_rnn, name)]
     if missing or backend.lstm is not tf_rnn.lstm or backend.gru is not tf_rnn.gru:
-        raise RuntimeError(f"GPU rehearsal: Keras internals moved ({missing or 'backend.lstm/gru'}); update tests/gpu_rehearsal.py")
+        raise RuntimeError(
+            f"GPU rehearsal: Keras internals moved ({missing or 'backend.lstm/gru'}); update tests/gpu_rehearsal.py"
+        )
 
     cells = CellCounter()
-    current: list[dict] = []  # the record of the LSTM/GRU call in progress (a stack: layers can nest)
+    current: list[
+        dict
+    ] = []  # the record of the LSTM/GRU call in progress (a stack: layers can nest)
 
     def set_path(path: str) -> None:
         if current and current[-1]["path"] is None:
@@ -74,14 +79,23 @@ def install(log_path: str) -> None:
             bound.apply_defaults()
             a = bound.arguments
             extra = {"reset_after": a["reset_after"]} if reset_after_arg else {}
-            if not tf_rnn.cudnn_ok(a["activation"], a["recurrent_activation"], a["unroll"],
-                                   use_bias=a["bias"] is not None, **extra):
+            if not tf_rnn.cudnn_ok(
+                a["activation"],
+                a["recurrent_activation"],
+                a["unroll"],
+                use_bias=a["bias"] is not None,
+                **extra,
+            ):
                 set_path("generic: arguments")
                 raise NotImplementedError
             if a["mask"] is not None:
                 try:
-                    tf_rnn._assert_valid_mask(a["mask"])  # graph mode: an op that fails at run time
-                except tf.errors.InvalidArgumentError:  # eager mode: the real entry point falls back
+                    tf_rnn._assert_valid_mask(
+                        a["mask"]
+                    )  # graph mode: an op that fails at run time
+                except (
+                    tf.errors.InvalidArgumentError
+                ):  # eager mode: the real entry point falls back
                     set_path("generic: mask not right-padded (eager fallback)")
                     raise NotImplementedError
             set_path(PATH_CUDNN)
@@ -92,37 +106,51 @@ def install(log_path: str) -> None:
     def recorded(cls):
         real_build, real_loop = cls.build, cls.inner_loop
 
-        @functools.wraps(real_build)  # keeps the signature Keras inspects (via __wrapped__)
+        @functools.wraps(
+            real_build
+        )  # keeps the signature Keras inspects (via __wrapped__)
         def build(self, *args, **kwargs):
             self._rehearsal_built_in_cell = cells.number
             return real_build(self, *args, **kwargs)
 
         @functools.wraps(real_loop)
         def inner_loop(self, *args, **kwargs):
-            record = {"layer": self.name, "class": cls.__name__, "path": None,
-                      "built_in_cell": getattr(self, "_rehearsal_built_in_cell", None),
-                      "called_in_cell": cells.number}
+            record = {
+                "layer": self.name,
+                "class": cls.__name__,
+                "path": None,
+                "built_in_cell": getattr(self, "_rehearsal_built_in_cell", None),
+                "called_in_cell": cells.number,
+            }
             current.append(record)
             asked_for_cudnn = self.use_cudnn is True
             if asked_for_cudnn:
                 self.use_cudnn = "auto"  # the generic fallback below must not trip use_cudnn=True's error
             try:
                 out = real_loop(self, *args, **kwargs)
-            except Exception as err:  # a call that fails (on purpose, in a teaching cell) took no path
+            except (
+                Exception
+            ) as err:  # a call that fails (on purpose, in a teaching cell) took no path
                 record["path"] = f"error: {type(err).__name__}"
                 raise
             finally:
                 current.pop()
                 self.use_cudnn = True if asked_for_cudnn else self.use_cudnn
                 if record["path"] is None:
-                    record["path"] = ("generic: use_cudnn=False" if self.use_cudnn is False
-                                      else "generic: recurrent_dropout" if self.recurrent_dropout
-                                      else "generic: unknown reason")
+                    record["path"] = (
+                        "generic: use_cudnn=False"
+                        if self.use_cudnn is False
+                        else "generic: recurrent_dropout"
+                        if self.recurrent_dropout
+                        else "generic: unknown reason"
+                    )
                 with open(log_path, "a") as log:
                     log.write(json.dumps(record) + "\n")
             if asked_for_cudnn and record["path"] != PATH_CUDNN:
-                raise ValueError("use_cudnn=True was specified, but cuDNN is not supported for this layer "
-                                 "configuration (GPU rehearsal)")
+                raise ValueError(
+                    "use_cudnn=True was specified, but cuDNN is not supported for this layer "
+                    "configuration (GPU rehearsal)"
+                )
             return out
 
         cls.build, cls.inner_loop = build, inner_loop

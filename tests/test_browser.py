@@ -4,18 +4,18 @@ The site is served from _build/html on localhost. Outside CI the tests skip, say
 installed (`apt-get install chromium chromium-driver`); in CI (CI=true) a missing browser is a failure, and
 .ci/run installs it first. Full-page screenshots of a few pages are saved under _build/screenshots/.
 """
+
 from __future__ import annotations
 
 import functools
-import json
 import http.server
+import json
 import os
 import shutil
 import threading
 import urllib.parse
 
 import pytest
-
 from conftest import ROOT
 
 HTML = ROOT / "_build" / "html"
@@ -27,13 +27,17 @@ CHROMIUM, CHROMEDRIVER = shutil.which("chromium"), shutil.which("chromedriver")
 def site_url():
     if not (HTML / "index.html").exists():
         pytest.fail("_build/html is missing: run `make book` (make test does it first)")
-    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(HTML))
+    handler = functools.partial(
+        http.server.SimpleHTTPRequestHandler, directory=str(HTML)
+    )
 
     class QuietHandler(handler.func):
         def log_message(self, *args):
             pass
 
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(QuietHandler, directory=str(HTML)))
+    server = http.server.ThreadingHTTPServer(
+        ("127.0.0.1", 0), functools.partial(QuietHandler, directory=str(HTML))
+    )
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     yield f"http://127.0.0.1:{server.server_address[1]}"
@@ -52,9 +56,18 @@ def browser():
 
     options = webdriver.ChromeOptions()
     options.binary_location = CHROMIUM
-    for flag in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-quic",
-                 "--no-first-run", "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync", "--window-size=1280,900"):
+    for flag in (
+        "--headless=new",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-dev-shm-usage",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--window-size=1280,900",
+    ):
         options.add_argument(flag)
     options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
     driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
@@ -64,7 +77,10 @@ def browser():
 
 
 def is_external(url: str, site: str) -> bool:
-    return not url.startswith(site) and urllib.parse.urlparse(url).scheme in ("http", "https")
+    return not url.startswith(site) and urllib.parse.urlparse(url).scheme in (
+        "http",
+        "https",
+    )
 
 
 def is_failed_external_load(message: str, site: str) -> bool:
@@ -77,15 +93,26 @@ def is_failed_external_load(message: str, site: str) -> bool:
 def page_errors(driver, site: str) -> list[str]:
     """Console errors, except failed network loads of external resources. A script error counts wherever
     the script came from."""
-    return [entry["message"] for entry in driver.get_log("browser")
-            if entry["level"] == "SEVERE" and not is_failed_external_load(entry["message"], site)]
+    return [
+        entry["message"]
+        for entry in driver.get_log("browser")
+        if entry["level"] == "SEVERE"
+        and not is_failed_external_load(entry["message"], site)
+    ]
 
 
 def test_only_failed_external_loads_are_forgiven():
     site = "http://127.0.0.1:8000"
-    assert is_failed_external_load("https://x.org/a.png - Failed to load resource: net::ERR_NAME_NOT_RESOLVED", site)
-    assert not is_failed_external_load("https://cdn.x.org/a.js 12:3 Uncaught TypeError: y is undefined", site)
-    assert not is_failed_external_load(f"{site}/b.png - Failed to load resource: 404 (File not found)", site)
+    assert is_failed_external_load(
+        "https://x.org/a.png - Failed to load resource: net::ERR_NAME_NOT_RESOLVED",
+        site,
+    )
+    assert not is_failed_external_load(
+        "https://cdn.x.org/a.js 12:3 Uncaught TypeError: y is undefined", site
+    )
+    assert not is_failed_external_load(
+        f"{site}/b.png - Failed to load resource: 404 (File not found)", site
+    )
 
 
 def test_every_page_loads_cleanly_with_its_images(browser, site_url, toc):
@@ -114,7 +141,11 @@ def test_sidebar_lists_every_page(browser, site_url, toc):
         "return Array.from(document.querySelectorAll('nav.bd-docs-nav a, .bd-sidebar-primary a'))"
         ".map(a => a.getAttribute('href'));"
     )
-    listed = {urllib.parse.urlparse(h).path.lstrip("./").removesuffix(".html").split("/")[-1] for h in hrefs if h}
+    listed = {
+        urllib.parse.urlparse(h).path.lstrip("./").removesuffix(".html").split("/")[-1]
+        for h in hrefs
+        if h
+    }
     missing = [f for f in toc[1:] if f.split("/")[-1] not in listed]
     assert not missing, f"sidebar lacks {missing}"
 
@@ -125,7 +156,9 @@ def markdown_mentions(page: str, word: str) -> bool:
     if md.exists():
         return word in md.read_text()
     cells = json.loads((ROOT / f"{page}.ipynb").read_text())["cells"]
-    return any(word in "".join(c["source"]) for c in cells if c["cell_type"] == "markdown")
+    return any(
+        word in "".join(c["source"]) for c in cells if c["cell_type"] == "markdown"
+    )
 
 
 def test_search_finds_return_sequences(browser, site_url, toc):
@@ -134,8 +167,11 @@ def test_search_finds_return_sequences(browser, site_url, toc):
     browser.get(f"{site_url}/search.html?q=return_sequences")
     # Sphinx lists results one by one, then writes a summary ("Search finished, found N pages ...").
     WebDriverWait(browser, 30).until(
-        lambda d: "found" in d.execute_script(
-            "const s = document.querySelector('#search-results .search-summary'); return s ? s.textContent : '';"
+        lambda d: (
+            "found"
+            in d.execute_script(
+                "const s = document.querySelector('#search-results .search-summary'); return s ? s.textContent : '';"
+            )
         )
     )
     results = browser.execute_script(
@@ -153,12 +189,21 @@ def test_colab_links_open_each_notebook_on_main(browser, site_url, toc, config):
         if not (ROOT / f"{f}.ipynb").exists():
             continue
         browser.get(f"{site_url}/{f}.html")
-        hrefs = browser.execute_script("return Array.from(document.querySelectorAll('a')).map(a => a.href);")
-        expected = f"https://colab.research.google.com/github/{owner_repo}/blob/main/{f}.ipynb"
+        hrefs = browser.execute_script(
+            "return Array.from(document.querySelectorAll('a')).map(a => a.href);"
+        )
+        expected = (
+            f"https://colab.research.google.com/github/{owner_repo}/blob/main/{f}.ipynb"
+        )
         assert expected in hrefs, f"{f}: no link to {expected}"
 
 
-MATHS_PAGES = ["book/02_why_rnns_struggle", "book/03_lstm_gru_gates", "book/04_h_vs_c", "book/09_convlstm"]
+MATHS_PAGES = [
+    "book/02_why_rnns_struggle",
+    "book/03_lstm_gru_gates",
+    "book/04_h_vs_c",
+    "book/09_convlstm",
+]
 
 
 def typeset_maths(driver) -> dict:
@@ -182,14 +227,22 @@ def test_maths_is_typeset_from_the_build_without_errors(browser, site_url):
     for page in MATHS_PAGES:
         browser.get(f"{site_url}/{page}.html")
         maths = typeset_maths(browser)
-        assert maths["source"] and all(src.startswith(site_url) for src in maths["source"]), maths["source"]
+        assert maths["source"] and all(
+            src.startswith(site_url) for src in maths["source"]
+        ), maths["source"]
         assert maths["loaded"], f"{page}: MathJax did not load"
-        assert maths["typeset"] >= 1, f"{page}: only {maths['typeset']} typeset equations"
+        assert maths["typeset"] >= 1, (
+            f"{page}: only {maths['typeset']} typeset equations"
+        )
         assert maths["errors"] == 0, f"{page}: {maths['errors']} MathJax errors"
         if page == "book/03_lstm_gru_gates":
             SHOTS.mkdir(parents=True, exist_ok=True)
-            first = browser.find_element("css selector", "mjx-container[display='true'], mjx-container")
-            browser.execute_script("arguments[0].scrollIntoView({block: 'center'});", first)
+            first = browser.find_element(
+                "css selector", "mjx-container[display='true'], mjx-container"
+            )
+            browser.execute_script(
+                "arguments[0].scrollIntoView({block: 'center'});", first
+            )
             browser.save_screenshot(str(SHOTS / "03_equations.png"))
 
 
@@ -198,9 +251,15 @@ PHONE = (390, 844)
 
 def emulate_width(driver, width: int, height: int = 900, mobile: bool = False):
     """Set the viewport through DevTools: a window cannot be made narrower than Chrome's minimum (~500 px)."""
-    driver.execute_cdp_cmd("Emulation.setDeviceMetricsOverride",
-                           {"width": width, "height": height, "deviceScaleFactor": 2 if mobile else 1,
-                            "mobile": mobile})
+    driver.execute_cdp_cmd(
+        "Emulation.setDeviceMetricsOverride",
+        {
+            "width": width,
+            "height": height,
+            "deviceScaleFactor": 2 if mobile else 1,
+            "mobile": mobile,
+        },
+    )
 
 
 def reset_width(driver):
@@ -223,8 +282,12 @@ def test_every_page_fits_a_phone(browser, site_url, toc):
         for f in toc:
             browser.get(f"{site_url}/{f}.html")
             seen = layout(browser)
-            assert seen["page"] <= seen["vw"] + 1, f"{f}: the page scrolls sideways at 390 px ({seen})"
-            assert not seen["wideImages"], f"{f}: figures wider than the screen: {seen['wideImages']}"
+            assert seen["page"] <= seen["vw"] + 1, (
+                f"{f}: the page scrolls sideways at 390 px ({seen})"
+            )
+            assert not seen["wideImages"], (
+                f"{f}: figures wider than the screen: {seen['wideImages']}"
+            )
         SHOTS.mkdir(parents=True, exist_ok=True)
         browser.get(f"{site_url}/book/05_return_sequences_state.html")
         browser.save_screenshot(str(SHOTS / "05_at_390px.png"))
@@ -239,7 +302,9 @@ def test_cheat_sheet_reads_as_a_table(browser, site_url, width):
         browser.get(f"{site_url}/book/shape_cheatsheet.html")
         seen = layout(browser)
         assert seen["tables"] >= 1, "the cheat sheet is rendered as an HTML table"
-        assert seen["page"] <= seen["vw"] + 1, f"the cheat sheet page scrolls sideways at {width} px"
+        assert seen["page"] <= seen["vw"] + 1, (
+            f"the cheat sheet page scrolls sideways at {width} px"
+        )
         height = browser.execute_script("return document.documentElement.scrollHeight")
         emulate_width(browser, width, min(max(height, 900), 12000), mobile=width < 500)
         SHOTS.mkdir(parents=True, exist_ok=True)

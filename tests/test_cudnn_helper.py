@@ -8,12 +8,12 @@ configured layer once, and compares:
 - the chapter's XLA claim: on a GPU a layer refuses XLA (`supports_jit` False) exactly when its arguments
   pass cuDNN's check and `use_cudnn` is not False, so `recurrent_dropout` gets neither cuDNN nor XLA.
 """
+
 from __future__ import annotations
 
 import json
 
 import nbformat
-
 from conftest import BOOK
 from test_gpu_rehearsal import rehearse
 
@@ -53,17 +53,28 @@ def chapter_cells_defining(*names: str) -> list:
 
 def test_helper_matches_keras_on_every_configuration(tmp_path):
     nb = nbformat.v4.new_notebook()
-    nb.cells = chapter_cells_defining("def cudnn_blockers", "configurations = {") + [nbformat.v4.new_code_cell(CHECK)]
+    nb.cells = chapter_cells_defining("def cudnn_blockers", "configurations = {") + [
+        nbformat.v4.new_code_cell(CHECK)
+    ]
     calls = rehearse(nb, tmp_path)
     verdicts = json.loads(nb.cells[-1].outputs[0]["text"])
-    assert len(verdicts) == len(calls) >= 10, "one recorded LSTM/GRU call per configuration"
+    assert len(verdicts) == len(calls) >= 10, (
+        "one recorded LSTM/GRU call per configuration"
+    )
     for verdict, call in zip(verdicts, calls):
         label = verdict["label"]
         assert verdict["helper_args_ok"] == verdict["keras_args_ok"], label
-        assert verdict["helper_eligible"] == (call["path"] == "cudnn"), (label, call["path"])
+        assert verdict["helper_eligible"] == (call["path"] == "cudnn"), (
+            label,
+            call["path"],
+        )
         refuses_xla = verdict["keras_args_ok"] and verdict["use_cudnn"] != "False"
         assert verdict["supports_jit"] == (not refuses_xla), label
     by_label = {v["label"]: (v, c) for v, c in zip(verdicts, calls)}
     dropout, dropout_call = by_label["LSTM(32, recurrent_dropout=0.2)"]
-    assert dropout_call["path"] != "cudnn" and dropout["supports_jit"] is False  # neither cuDNN nor XLA
-    assert by_label["LSTM(32, use_cudnn=False)"][0]["supports_jit"] is True  # the way to XLA on a GPU
+    assert (
+        dropout_call["path"] != "cudnn" and dropout["supports_jit"] is False
+    )  # neither cuDNN nor XLA
+    assert (
+        by_label["LSTM(32, use_cudnn=False)"][0]["supports_jit"] is True
+    )  # the way to XLA on a GPU

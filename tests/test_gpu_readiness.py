@@ -8,12 +8,12 @@ A cell that builds a non-eligible layer on purpose carries the comment
 Masks that are not right-padded also rule cuDNN out; they depend on data, so the GPU dress rehearsal
 (tests/test_gpu_rehearsal.py) checks them while it executes every notebook.
 """
+
 from __future__ import annotations
 
 import ast
 
 import pytest
-
 from conftest import parse_cell
 
 MARKER = "# cudnn: not eligible on purpose"
@@ -40,8 +40,10 @@ def problems_in(code: str) -> list[str]:
         if not isinstance(node, ast.Call):
             continue
         name = call_name(node)
-        if name == "RNN" and any(isinstance(a, ast.Call) and call_name(a) in ("LSTMCell", "GRUCell")
-                                 for a in [*node.args, *(k.value for k in node.keywords)]):
+        if name == "RNN" and any(
+            isinstance(a, ast.Call) and call_name(a) in ("LSTMCell", "GRUCell")
+            for a in [*node.args, *(k.value for k in node.keywords)]
+        ):
             found.append(f"line {node.lineno}: RNN(...Cell) never uses cuDNN")
         if name not in ("LSTM", "GRU"):
             continue
@@ -53,7 +55,9 @@ def problems_in(code: str) -> list[str]:
                 try:
                     value = ast.literal_eval(kw.value)
                 except ValueError:
-                    found.append(f"line {node.lineno}: {name}({kw.arg}=<expression>) cannot be checked")
+                    found.append(
+                        f"line {node.lineno}: {name}({kw.arg}=<expression>) cannot be checked"
+                    )
                     continue
                 if value not in rules[kw.arg]:
                     found.append(f"line {node.lineno}: {name}({kw.arg}={value!r})")
@@ -66,22 +70,42 @@ def test_recurrent_layers_are_cudnn_eligible_or_say_why(notebook):
         code = "".join(cell["source"])
         problems = problems_in(code)
         if problems and MARKER not in code:
-            pytest.fail(f"{path}, code cell {i}: not cuDNN-eligible: {problems}. Fix it, or add '{MARKER} (why)'.")
+            pytest.fail(
+                f"{path}, code cell {i}: not cuDNN-eligible: {problems}. Fix it, or add '{MARKER} (why)'."
+            )
         if MARKER in code:
             reason = code.split(MARKER, 1)[1].split("\n", 1)[0].strip(" ():-")
             assert reason, f"{path}, code cell {i}: say why after '{MARKER}'"
 
 
-@pytest.mark.parametrize("code, expected", [
-    ("keras.layers.LSTM(8)", []),
-    ("keras.layers.GRU(8, return_sequences=True, dropout=0.2)", []),
-    ("layers.LSTM(8, recurrent_dropout=0.1)", ["line 1: LSTM(recurrent_dropout=0.1)"]),
-    ("LSTM(8, activation='relu')", ["line 1: LSTM(activation='relu')"]),
-    ("keras.layers.GRU(8, reset_after=False)", ["line 1: GRU(reset_after=False)"]),
-    ("keras.layers.LSTM(8, reset_after=False)", []),  # not an LSTM argument: nothing to say about cuDNN
-    ("keras.layers.LSTM(8, unroll=flag)", ["line 1: LSTM(unroll=<expression>) cannot be checked"]),
-    ("keras.layers.Bidirectional(keras.layers.LSTM(8, use_bias=False))", ["line 1: LSTM(use_bias=False)"]),
-    ("keras.layers.RNN(keras.layers.LSTMCell(8))", ["line 1: RNN(...Cell) never uses cuDNN"]),
-])
+@pytest.mark.parametrize(
+    "code, expected",
+    [
+        ("keras.layers.LSTM(8)", []),
+        ("keras.layers.GRU(8, return_sequences=True, dropout=0.2)", []),
+        (
+            "layers.LSTM(8, recurrent_dropout=0.1)",
+            ["line 1: LSTM(recurrent_dropout=0.1)"],
+        ),
+        ("LSTM(8, activation='relu')", ["line 1: LSTM(activation='relu')"]),
+        ("keras.layers.GRU(8, reset_after=False)", ["line 1: GRU(reset_after=False)"]),
+        (
+            "keras.layers.LSTM(8, reset_after=False)",
+            [],
+        ),  # not an LSTM argument: nothing to say about cuDNN
+        (
+            "keras.layers.LSTM(8, unroll=flag)",
+            ["line 1: LSTM(unroll=<expression>) cannot be checked"],
+        ),
+        (
+            "keras.layers.Bidirectional(keras.layers.LSTM(8, use_bias=False))",
+            ["line 1: LSTM(use_bias=False)"],
+        ),
+        (
+            "keras.layers.RNN(keras.layers.LSTMCell(8))",
+            ["line 1: RNN(...Cell) never uses cuDNN"],
+        ),
+    ],
+)
 def test_the_checker_itself(code, expected):
     assert problems_in(code) == expected

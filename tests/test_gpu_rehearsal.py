@@ -10,6 +10,7 @@ finish. Cells tagged `raises-exception` that run here (they fail on a CPU only f
 A layer off the cuDNN path fails the test unless the cell that built or called it carries
 `# cudnn: not eligible on purpose (why)`.
 """
+
 from __future__ import annotations
 
 import collections
@@ -18,11 +19,10 @@ import pathlib
 
 import nbformat
 import pytest
-from nbclient.exceptions import CellExecutionError
-
 from conftest import ROOT
-from kernel import executed_cells, run_in_fresh_kernel, tagged_cells_that_did_not_raise
 from gpu_rehearsal import INSTALLED
+from kernel import executed_cells, run_in_fresh_kernel, tagged_cells_that_did_not_raise
+from nbclient.exceptions import CellExecutionError
 from test_gpu_readiness import MARKER
 
 HOOK = ROOT / "tests" / "gpu_rehearsal.py"
@@ -38,10 +38,15 @@ def rehearse(nb, workdir: pathlib.Path) -> list[dict]:
     log = workdir / "calls.jsonl"
     log.touch()
     try:
-        run_in_fresh_kernel(nb, env={"IPYTHONDIR": str(workdir / "ipython"), "GPU_REHEARSAL_LOG": str(log)})
+        run_in_fresh_kernel(
+            nb,
+            env={"IPYTHONDIR": str(workdir / "ipython"), "GPU_REHEARSAL_LOG": str(log)},
+        )
     finally:  # IPython reports a failing start-up file only as a warning: fail loudly here instead
         lines = [json.loads(line) for line in log.read_text().splitlines()]
-        assert lines and lines[0] == {"installed": INSTALLED}, "the GPU rehearsal hook did not install"
+        assert lines and lines[0] == {"installed": INSTALLED}, (
+            "the GPU rehearsal hook did not install"
+        )
     return lines[1:]
 
 
@@ -53,7 +58,9 @@ def off_path_without_marker(nb, calls: list[dict]) -> list[str]:
             continue  # on the fast path, or a call that failed on purpose and so took no path
         where = {call["built_in_cell"], call["called_in_cell"]} - {None}
         if not any(MARKER in cells[n - 1].source for n in where):
-            bad.append(f"{call['class']} {call['layer']} (cells {sorted(where)}): {call['path']}")
+            bad.append(
+                f"{call['class']} {call['layer']} (cells {sorted(where)}): {call['path']}"
+            )
     return sorted(set(bad))
 
 
@@ -62,8 +69,11 @@ def summary(calls: list[dict]) -> str:
     on = paths.pop("cudnn", 0)
     failed = sum(paths.pop(p) for p in list(paths) if p.startswith("error:"))
     off = ", ".join(f"{n} {p}" for p, n in sorted(paths.items()))
-    return (f"{len(calls)} LSTM/GRU calls, {on} on the cuDNN path" + (f"; off it: {off}" if off else "")
-            + (f"; {failed} failed on purpose" if failed else ""))
+    return (
+        f"{len(calls)} LSTM/GRU calls, {on} on the cuDNN path"
+        + (f"; off it: {off}" if off else "")
+        + (f"; {failed} failed on purpose" if failed else "")
+    )
 
 
 def test_notebook_runs_under_the_gpu_rehearsal(notebook, tmp_path, book_report):
@@ -73,8 +83,10 @@ def test_notebook_runs_under_the_gpu_rehearsal(notebook, tmp_path, book_report):
     # A cell that fails on a CPU only for want of a GPU (use_cudnn=True) runs here, as it would on a GPU:
     # report it rather than fail; nbval and make test-oldest check that tagged cells raise on a CPU.
     gpu_runs = tagged_cells_that_did_not_raise(nb)
-    book_report.lines.append(f"GPU rehearsal  {path}: {summary(calls)}"
-                             + (f"; cells {gpu_runs} raise on a CPU but run with a GPU" if gpu_runs else ""))
+    book_report.lines.append(
+        f"GPU rehearsal  {path}: {summary(calls)}"
+        + (f"; cells {gpu_runs} raise on a CPU but run with a GPU" if gpu_runs else "")
+    )
     bad = off_path_without_marker(nb, calls)
     assert not bad, f"{path}: layers off the cuDNN path without '{MARKER} (why)': {bad}"
 
@@ -104,32 +116,45 @@ def test_rehearsal_catches_a_left_padded_mask_inside_fit(tmp_path):
 
 
 def test_the_same_fit_passes_on_a_plain_cpu_kernel():
-    run_in_fresh_kernel(fixture_notebook())  # the CPU alone never notices: hence the rehearsal
+    run_in_fresh_kernel(
+        fixture_notebook()
+    )  # the CPU alone never notices: hence the rehearsal
 
 
 def test_use_cudnn_false_is_the_way_out_and_is_recorded(tmp_path):
-    nb = fixture_notebook(extra=", use_cudnn=False", comment=f"{MARKER} (left-padded mask)\n")
+    nb = fixture_notebook(
+        extra=", use_cudnn=False", comment=f"{MARKER} (left-padded mask)\n"
+    )
     calls = rehearse(nb, tmp_path)
     assert calls and {c["path"] for c in calls} == {"generic: use_cudnn=False"}
     assert off_path_without_marker(nb, calls) == []
 
 
-def test_an_eligible_layer_takes_the_cudnn_path_and_an_ineligible_one_is_flagged(tmp_path):
+def test_an_eligible_layer_takes_the_cudnn_path_and_an_ineligible_one_is_flagged(
+    tmp_path,
+):
     nb = nbformat.v4.new_notebook()
-    nb.cells = [nbformat.v4.new_code_cell(
-        "import numpy as np, keras\n"
-        "x = np.ones((2, 5, 3), 'float32')\n"
-        "keras.layers.GRU(4)(x)\n"
-        "keras.layers.LSTM(4, recurrent_dropout=0.1)(x, training=True)\n"
-        "keras.layers.LSTM(4, activation='relu')(x)\n"
-        "keras.layers.LSTM(4, use_cudnn=True)(x)\n"
-        "try:\n"
-        "    keras.layers.LSTM(4)(x, initial_state=[np.zeros((2, 4), 'float32')])  # an LSTM needs [h, c]\n"
-        "except (IndexError, ValueError):\n"
-        "    pass\n"
-    )]
+    nb.cells = [
+        nbformat.v4.new_code_cell(
+            "import numpy as np, keras\n"
+            "x = np.ones((2, 5, 3), 'float32')\n"
+            "keras.layers.GRU(4)(x)\n"
+            "keras.layers.LSTM(4, recurrent_dropout=0.1)(x, training=True)\n"
+            "keras.layers.LSTM(4, activation='relu')(x)\n"
+            "keras.layers.LSTM(4, use_cudnn=True)(x)\n"
+            "try:\n"
+            "    keras.layers.LSTM(4)(x, initial_state=[np.zeros((2, 4), 'float32')])  # an LSTM needs [h, c]\n"
+            "except (IndexError, ValueError):\n"
+            "    pass\n"
+        )
+    ]
     calls = rehearse(nb, tmp_path)
     paths = [c["path"] for c in calls]
-    assert paths[:4] == ["cudnn", "generic: recurrent_dropout", "generic: arguments", "cudnn"]
+    assert paths[:4] == [
+        "cudnn",
+        "generic: recurrent_dropout",
+        "generic: arguments",
+        "cudnn",
+    ]
     assert paths[4].startswith("error:")
     assert len(off_path_without_marker(nb, calls)) == 2

@@ -1,6 +1,7 @@
 """What publishing needs: valid GitHub workflows, a valid CITATION.cff that follows repository.url, the
 licences, and a Makefile that refuses the wrong Python. Validated offline with check-jsonschema's vendored
 schemas."""
+
 from __future__ import annotations
 
 import subprocess
@@ -8,7 +9,6 @@ import sys
 
 import pytest
 import yaml
-
 from conftest import ROOT
 
 CHECK_JSONSCHEMA = [sys.executable, "-m", "check_jsonschema"]
@@ -16,8 +16,11 @@ WORKFLOWS = sorted((ROOT / ".github" / "workflows").glob("*.yml"))
 
 
 def validate(schema: str, *files) -> subprocess.CompletedProcess:
-    return subprocess.run([*CHECK_JSONSCHEMA, "--builtin-schema", schema, *map(str, files)],
-                          capture_output=True, text=True)
+    return subprocess.run(
+        [*CHECK_JSONSCHEMA, "--builtin-schema", schema, *map(str, files)],
+        capture_output=True,
+        text=True,
+    )
 
 
 def test_workflows_validate_against_the_github_schema():
@@ -28,7 +31,9 @@ def test_workflows_validate_against_the_github_schema():
 
 def test_the_schema_check_can_fail(tmp_path):
     broken = tmp_path / "broken.yml"
-    broken.write_text("name: x\non: push\njobs:\n  a:\n    runs-on: ubuntu-latest\n    stepz: []\n")
+    broken.write_text(
+        "name: x\non: push\njobs:\n  a:\n    runs-on: ubuntu-latest\n    stepz: []\n"
+    )
     assert validate("vendor.github-workflows", broken).returncode != 0
 
 
@@ -42,7 +47,9 @@ def test_ci_workflow_runs_the_ci_script_and_keeps_screenshots():
 
 def test_deploy_workflow_publishes_the_built_site_from_main():
     deploy = yaml.safe_load((ROOT / ".github/workflows/deploy.yml").read_text())
-    on = deploy[True] if True in deploy else deploy["on"]  # YAML 1.1 reads the key `on` as True
+    on = (
+        deploy[True] if True in deploy else deploy["on"]
+    )  # YAML 1.1 reads the key `on` as True
     assert on["push"]["branches"] == ["main"]
     uses = [s.get("uses", "") for job in deploy["jobs"].values() for s in job["steps"]]
     assert any(u.startswith("actions/upload-pages-artifact") for u in uses)
@@ -57,7 +64,9 @@ def test_citation_validates_and_follows_repository_url(config):
     citation = yaml.safe_load((ROOT / "CITATION.cff").read_text())
     home = config["repository"]["url"]
     owner, name = home.removeprefix("https://github.com/").split("/")
-    assert citation["repository-code"] == home, "CITATION.cff must follow repository.url in _config.yml"
+    assert citation["repository-code"] == home, (
+        "CITATION.cff must follow repository.url in _config.yml"
+    )
     assert citation["url"] == f"https://{owner}.github.io/{name}/"
 
 
@@ -68,15 +77,23 @@ def test_licences_are_stated():
     assert "MIT" in readme and "CC BY 4.0" in readme
 
 
-@pytest.mark.parametrize("version, ok", [("3.11.7", True), ("3.11.2", False), ("3.12.1", False)])
+@pytest.mark.parametrize(
+    "version, ok", [("3.11.7", True), ("3.11.2", False), ("3.12.1", False)]
+)
 def test_make_checks_the_python_version(tmp_path, version, ok):
     fake = tmp_path / "python"
-    fake.write_text(f"#!/bin/sh\nexec {sys.executable} -c 'import sys; v = \"{version}\"; "
-                    "print(\"Python\", v) if sys.argv[1:] == [\"--version\"] else "
-                    "sys.exit(not (3, 11, 5) <= tuple(map(int, v.split(\".\"))) < (3, 12))' \"$@\"\n")
+    fake.write_text(
+        f'#!/bin/sh\nexec {sys.executable} -c \'import sys; v = "{version}"; '
+        'print("Python", v) if sys.argv[1:] == ["--version"] else '
+        'sys.exit(not (3, 11, 5) <= tuple(map(int, v.split("."))) < (3, 12))\' "$@"\n'
+    )
     fake.chmod(0o755)
-    result = subprocess.run(["make", "-s", "python-check", f"PYTHON={fake}", f"VENV={tmp_path / 'none'}"],
-                            cwd=ROOT, capture_output=True, text=True)
+    result = subprocess.run(
+        ["make", "-s", "python-check", f"PYTHON={fake}", f"VENV={tmp_path / 'none'}"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+    )
     assert (result.returncode == 0) == ok, result.stdout + result.stderr
     if not ok:
         assert "needs Python 3.11" in result.stdout

@@ -1,4 +1,5 @@
 """The built site (make book writes _build/html; make test builds it first)."""
+
 from __future__ import annotations
 
 import pathlib
@@ -6,7 +7,6 @@ import urllib.parse
 
 import pytest
 from bs4 import BeautifulSoup
-
 from conftest import ROOT
 
 HTML = ROOT / "_build" / "html"
@@ -40,12 +40,20 @@ def test_notebook_pages_have_launch_and_download_links(pages, config):
     for f, page in pages.items():
         if not (ROOT / f"{f}.ipynb").exists():
             continue
-        links = {a.get("href", "") for a in BeautifulSoup(page.read_text(), "html.parser").find_all("a")}
-        colab = f"https://colab.research.google.com/github/{owner_repo}/blob/main/{f}.ipynb"
+        links = {
+            a.get("href", "")
+            for a in BeautifulSoup(page.read_text(), "html.parser").find_all("a")
+        }
+        colab = (
+            f"https://colab.research.google.com/github/{owner_repo}/blob/main/{f}.ipynb"
+        )
         binder = f"https://mybinder.org/v2/gh/{owner_repo}/main?urlpath=tree/{f}.ipynb"
         assert colab in links, f"{f}: no Colab launch link {colab}"
         assert binder in links, f"{f}: no Binder launch link {binder}"
-        assert any(h.endswith(f"{pathlib.Path(f).name}.ipynb") and "_sources" in h for h in links), f"{f}: no .ipynb download"
+        assert any(
+            h.endswith(f"{pathlib.Path(f).name}.ipynb") and "_sources" in h
+            for h in links
+        ), f"{f}: no .ipynb download"
 
 
 def page_weight(page: pathlib.Path) -> int:

@@ -1,4 +1,5 @@
 """The repository's layout, configuration and commands."""
+
 from __future__ import annotations
 
 import re
@@ -10,14 +11,22 @@ from conftest import BOOK, NOTEBOOKS, ROOT
 def test_toc_and_book_notebooks_are_one_to_one(toc):
     listed = {f for f in toc if (ROOT / f"{f}.ipynb").exists()}
     present = {p.relative_to(ROOT).with_suffix("").as_posix() for p in NOTEBOOKS}
-    assert present == listed, f"in book/ but not in _toc.yml: {present - listed}; listed but missing: {listed - present}"
-    missing = [f for f in toc if not any((ROOT / f"{f}{ext}").exists() for ext in (".ipynb", ".md"))]
+    assert present == listed, (
+        f"in book/ but not in _toc.yml: {present - listed}; listed but missing: {listed - present}"
+    )
+    missing = [
+        f
+        for f in toc
+        if not any((ROOT / f"{f}{ext}").exists() for ext in (".ipynb", ".md"))
+    ]
     assert not missing, f"_toc.yml names files that do not exist: {missing}"
     assert all(f.startswith("book/") for f in toc), "every page lives in book/"
 
 
 def test_config_serves_stored_outputs_and_launch_links(config):
-    assert config["execute"]["execute_notebooks"] == "off"  # the string, not YAML's false
+    assert (
+        config["execute"]["execute_notebooks"] == "off"
+    )  # the string, not YAML's false
     assert config["only_build_toc_files"] is True
     repo = config["repository"]
     assert re.fullmatch(r"https://github\.com/[\w.-]+/[\w.-]+", repo["url"])
@@ -30,16 +39,30 @@ def test_config_serves_stored_outputs_and_launch_links(config):
 def test_ci_runs_the_readme_test_command():
     readme = (ROOT / "README.md").read_text()
     commands = re.findall(r"^\s*(make \w+)\s*$", readme, flags=re.M)
-    assert "make book" in commands and "make test" in commands, "README must show `make book` and `make test`"
-    ci_lines = [ln.strip() for ln in (ROOT / ".ci/run").read_text().splitlines() if ln.strip() and not ln.startswith("#")]
-    assert "make test" in ci_lines, ".ci/run must call exactly the README's test command"
+    assert "make book" in commands and "make test" in commands, (
+        "README must show `make book` and `make test`"
+    )
+    ci_lines = [
+        ln.strip()
+        for ln in (ROOT / ".ci/run").read_text().splitlines()
+        if ln.strip() and not ln.startswith("#")
+    ]
+    assert "make test" in ci_lines, (
+        ".ci/run must call exactly the README's test command"
+    )
 
 
 def test_no_build_outputs_or_environments_are_tracked():
-    result = subprocess.run(["git", "ls-files"], cwd=ROOT, capture_output=True, text=True)
+    result = subprocess.run(
+        ["git", "ls-files"], cwd=ROOT, capture_output=True, text=True
+    )
     if result.returncode != 0:
         return  # not a git checkout (e.g. an unpacked archive): nothing is tracked
-    bad = [f for f in result.stdout.splitlines() if re.match(r"(_build|\.venv|.*__pycache__|.*\.ipynb_checkpoints)/", f)]
+    bad = [
+        f
+        for f in result.stdout.splitlines()
+        if re.match(r"(_build|\.venv|.*__pycache__|.*\.ipynb_checkpoints)/", f)
+    ]
     assert not bad, f"build outputs or environments are committed: {bad[:5]}"
 
 

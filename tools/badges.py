@@ -5,31 +5,20 @@ The badge is the line of the first markdown cell that starts with '[![Open In Co
 added after the title when missing. With --check nothing is written and the exit code says
 whether any notebook was out of date.
 
-The first code cell (environment, seeds, determinism, TF32) is the same boilerplate on every page: on the
-site it is folded behind one line that says what it does, while its printed versions and device stay visible.
+The first code cell (backend, seeds, determinism, TF32) is the same boilerplate on every page
+(tools/setup_cell.py writes it): on the site it is folded behind one line that says what it does,
+while its printed versions and device stay visible.
 """
+
 from __future__ import annotations
 
 import sys
 
 import nbformat
-
 from bookmeta import NOTEBOOK_METADATA, badge_markdown, load_config, notebooks
+from setup_cell import refresh_setup_cell
 
 BADGE_PREFIX = "[![Open In Colab]"
-SETUP_FOLD = {"code_prompt_show": "Setup: TensorFlow, Keras, seeds, determinism, TF32 off",
-              "code_prompt_hide": "Hide the setup code"}
-
-
-def fold_setup_cell(nb) -> bool:
-    """Tag the first code cell hide-input with a prompt that says what it does; True when something changed."""
-    setup = next(c for c in nb.cells if c.cell_type == "code")
-    tags = setup.metadata.setdefault("tags", [])
-    changed = "hide-input" not in tags or setup.metadata.get("mystnb") != SETUP_FOLD
-    if "hide-input" not in tags:
-        tags.append("hide-input")
-    setup.metadata["mystnb"] = dict(SETUP_FOLD)
-    return changed
 
 
 def refresh(nb, path, config) -> bool:
@@ -39,7 +28,9 @@ def refresh(nb, path, config) -> bool:
     body = [line for line in rest if not line.startswith(BADGE_PREFIX)]
     while body and not body[0].strip():
         body.pop(0)
-    new_source = "\n".join([title, "", badge_markdown(path, config), "", *body]).rstrip()
+    new_source = "\n".join(
+        [title, "", badge_markdown(path, config), "", *body]
+    ).rstrip()
     changed = new_source != first_md.source
     first_md.source = new_source
     for key, value in NOTEBOOK_METADATA.items():
@@ -50,7 +41,7 @@ def refresh(nb, path, config) -> bool:
         elif nb.metadata.get(key) != value:
             nb.metadata[key] = value
             changed = True
-    return fold_setup_cell(nb) or changed
+    return refresh_setup_cell(nb) or changed
 
 
 def main(argv: list[str]) -> int:
@@ -64,7 +55,10 @@ def main(argv: list[str]) -> int:
             if not check:
                 nbformat.write(nb, path)
     for path in stale:
-        print(("out of date: " if check else "refreshed: ") + str(path.relative_to(path.parents[1])))
+        print(
+            ("out of date: " if check else "refreshed: ")
+            + str(path.relative_to(path.parents[1]))
+        )
     return 1 if (check and stale) else 0
 
 

@@ -6,6 +6,7 @@ Stored notebooks are not modified. Not a test: timings depend on the machine; th
 budgets of a 2-core, 24 GB CPU machine (issue: every notebook under 90 s, median under 45 s, the whole book
 under 10 minutes, peak memory under 3 GB per notebook).
 """
+
 from __future__ import annotations
 
 import datetime
@@ -18,7 +19,6 @@ from importlib.metadata import version
 
 import nbformat
 import psutil
-
 from bookmeta import ROOT, notebooks
 from kernel import run_in_fresh_kernel
 
@@ -38,19 +38,25 @@ def measure(path) -> tuple[float, float]:
 def cpu_model() -> str:
     try:
         lines = pathlib.Path("/proc/cpuinfo").read_text().splitlines()
-        return next(ln.split(":", 1)[1].strip() for ln in lines if ln.startswith("model name"))
+        return next(
+            ln.split(":", 1)[1].strip() for ln in lines if ln.startswith("model name")
+        )
     except (OSError, StopIteration):
         return platform.processor() or platform.machine()
 
 
 def machine() -> str:
     mem = psutil.virtual_memory().total / 1024**3
-    return (f"{cpu_model()}, {os.cpu_count()} cores, {mem:.0f} GB RAM, "
-            f"Python {platform.python_version()}, TensorFlow {version('tensorflow')}, no GPU used")
+    return (
+        f"{cpu_model()}, {os.cpu_count()} cores, {mem:.0f} GB RAM, "
+        f"Python {platform.python_version()}, TensorFlow {version('tensorflow')}, no GPU used"
+    )
 
 
 def main(argv: list[str]) -> int:
-    out = ROOT / (argv[argv.index("--out") + 1] if "--out" in argv else "benchmarks/results.md")
+    out = ROOT / (
+        argv[argv.index("--out") + 1] if "--out" in argv else "benchmarks/results.md"
+    )
     rows = []
     for path in notebooks():
         seconds, peak = measure(path)
@@ -59,7 +65,9 @@ def main(argv: list[str]) -> int:
         print(f"{rel:45s} {seconds:6.1f} s  {peak:5.2f} GB", flush=True)
     times = [r[1] for r in rows]
     total, median = sum(times), statistics.median(times)
-    over = [r[0] for r in rows if r[1] > TARGETS["notebook_s"] or r[2] > TARGETS["peak_gb"]]
+    over = [
+        r[0] for r in rows if r[1] > TARGETS["notebook_s"] or r[2] > TARGETS["peak_gb"]
+    ]
     lines = [
         "# Benchmark of the book",
         "",
@@ -77,8 +85,12 @@ def main(argv: list[str]) -> int:
         f"median under {TARGETS['median_s']} s, the whole book under {TARGETS['book_s'] // 60} minutes, "
         f"peak memory under {TARGETS['peak_gb']:.0f} GB per notebook.",
         "",
-        "Within targets: " + ("yes." if not over and median < TARGETS["median_s"] and total < TARGETS["book_s"]
-                              else f"no ({', '.join(over) or 'median or total'})."),
+        "Within targets: "
+        + (
+            "yes."
+            if not over and median < TARGETS["median_s"] and total < TARGETS["book_s"]
+            else f"no ({', '.join(over) or 'median or total'})."
+        ),
         "",
     ]
     out.parent.mkdir(exist_ok=True)

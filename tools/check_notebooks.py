@@ -12,6 +12,7 @@ files and the code cells of every notebook, comments left out). tests/test_check
 matches, so a change to either is followed by a new `make test-oldest` run, recorded and committed: CI itself
 does not rebuild the second environment (it would double CI's time).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -19,6 +20,7 @@ import datetime
 import hashlib
 import io
 import json
+import os
 import pathlib
 import platform
 import re
@@ -27,12 +29,22 @@ import tokenize
 from importlib.metadata import version
 
 import nbformat
+from kernel import (
+    BACKENDS,
+    FRAMEWORKS,
+    run_in_fresh_kernel,
+    skip_cells_of_other_backends,
+    tagged_cells_that_did_not_raise,
+)
 from nbclient.exceptions import CellExecutionError
 
-from kernel import run_in_fresh_kernel, tagged_cells_that_did_not_raise
-
 ROOT = pathlib.Path(__file__).resolve().parent.parent
-REQUIREMENTS = ("requirements.txt", "requirements-dev.txt", "requirements-oldest.txt")
+REQUIREMENTS = (
+    "requirements.txt",
+    "requirements-dev.txt",
+    "requirements-oldest.txt",
+    "requirements-torch.txt",
+)
 FINGERPRINT = re.compile(r"fingerprint `([0-9a-f]{16})`")
 NEEDS = re.compile(r"\*\*Needs (TensorFlow|Keras) (\d+(?:\.\d+)*) or newer\*\*")
 PACKAGES = {"TensorFlow": "tensorflow", "Keras": "keras"}
@@ -54,8 +66,11 @@ def unmet_need(nb) -> str | None:
 def without_comments(code: str) -> str:
     """The code's tokens without comments and blank lines: a new comment does not change what runs."""
     try:
-        tokens = [t for t in tokenize.generate_tokens(io.StringIO(code).readline)
-                  if t.type not in (tokenize.COMMENT, tokenize.NL)]
+        tokens = [
+            t
+            for t in tokenize.generate_tokens(io.StringIO(code).readline)
+            if t.type not in (tokenize.COMMENT, tokenize.NL)
+        ]
         return tokenize.untokenize((t.type, t.string) for t in tokens)
     except (tokenize.TokenError, IndentationError, SyntaxError):
         return code
@@ -69,49 +84,84 @@ def fingerprint(notebooks: list[pathlib.Path]) -> str:
     for path in sorted(notebooks):
         cells = json.loads(path.read_text())["cells"]
         digest.update(path.name.encode())
-        digest.update("".join(without_comments("".join(c["source"])) for c in cells
-                              if c["cell_type"] == "code").encode())
+        digest.update(
+            "".join(
+                without_comments("".join(c["source"]))
+                for c in cells
+                if c["cell_type"] == "code"
+            ).encode()
+        )
     return digest.hexdigest()[:16]
 
 
-def check(path: pathlib.Path) -> tuple[str, float]:
+def check(path: pathlib.Path, backend: str = "tensorflow") -> tuple[str, float]:
+    """Run one notebook under `backend`; return ("ok" | "skipped (...)" | "FAILED: ...", seconds).
+
+    Cells tagged for another backend (jax-only, ...) are not run; "ok" then says how many."""
     nb = nbformat.read(path, as_version=4)
     need = unmet_need(nb)
     if need:
         return f"skipped ({need})", 0.0
+    skipped = skip_cells_of_other_backends(nb, backend)
     try:
-        seconds = run_in_fresh_kernel(nb)
+        seconds = run_in_fresh_kernel(nb, {"KERAS_BACKEND": backend})
     except CellExecutionError as err:
         first = str(err).strip().splitlines()[-1][:160]
         return f"FAILED: {first}", 0.0
     silent = tagged_cells_that_did_not_raise(nb)
-    return (f"FAILED: cells {silent} are tagged raises-exception but did not raise" if silent else "ok"), seconds
+    return (
+        f"FAILED: cells {silent} are tagged raises-exception but did not raise"
+        if silent
+        else "ok"
+    ), seconds
 
 
 def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("notebooks", nargs="+", type=pathlib.Path)
-    parser.add_argument("--record", type=pathlib.Path, help="also write the results as a markdown table")
+    parser.add_argument(
+        "--backend",
+        choices=BACKENDS,
+        default=os.environ.get("KERAS_BACKEND", "tensorflow"),
+        help="the Keras backend to run under (default: $KERAS_BACKEND, else tensorflow)",
+    )
+    parser.add_argument(
+        "--record", type=pathlib.Path, help="also write the results as a markdown table"
+    )
+    parser.add_argument(
+        "--target", default="make test-oldest", help="the command named in the record"
+    )
     args = parser.parse_args(argv)
-    env = ", ".join(f"{name} {version(pkg)}" for name, pkg in PACKAGES.items())
+    packages = dict(PACKAGES)
+    if args.backend != "tensorflow":
+        packages = {"Keras": "keras", FRAMEWORKS[args.backend]: args.backend}
+    env = ", ".join(f"{name} {version(pkg)}" for name, pkg in packages.items())
     rows = []
     for path in args.notebooks:
-        status, seconds = check(path)
+        status, seconds = check(path, args.backend)
         rows.append((path.as_posix(), status, seconds))
         print(f"{path.as_posix():<40} {seconds:6.1f} s  {status}", flush=True)
     failed = sum(1 for _, status, _ in rows if status.startswith("FAILED"))
-    passed = sum(1 for _, status, _ in rows if status == "ok")
+    passed = sum(1 for _, status, _ in rows if status.startswith("ok"))
     skipped = len(rows) - failed - passed
-    summary = f"{passed} passed, {failed} failed" + (f", {skipped} skipped" if skipped else "")
-    print(f"{env}, Python {platform.python_version()}")
+    summary = f"{passed} passed, {failed} failed" + (
+        f", {skipped} skipped" if skipped else ""
+    )
+    print(f"KERAS_BACKEND={args.backend}: {env}, Python {platform.python_version()}")
     print(summary)
     if args.record:
-        lines = [f"# Notebooks on the oldest supported versions ({env})", "",
-                 f"Run of `make test-oldest` on {datetime.date.today().isoformat()}, Python "
-                 f"{platform.python_version()}, {platform.machine()}: every cell ran, asserts held and cells "
-                 "tagged raises-exception raised; outputs are not compared.",
-                 f"Requirements and notebook code: fingerprint `{fingerprint(args.notebooks)}`.", "",
-                 "| notebook | result | seconds |", "|---|---|---|"]
+        lines = [
+            f"# Notebooks under KERAS_BACKEND={args.backend} on CPU ({env})",
+            "",
+            f"Run of `{args.target}` on {datetime.date.today().isoformat()}, Python "
+            f"{platform.python_version()}, {platform.machine()}, {os.cpu_count()} cores: "
+            "every cell ran, asserts held and cells tagged raises-exception raised; "
+            "outputs are not compared.",
+            f"Requirements and notebook code: fingerprint `{fingerprint(args.notebooks)}`.",
+            "",
+            "| notebook | result | seconds |",
+            "|---|---|---|",
+        ]
         lines += [f"| `{p}` | {s} | {t:.1f} |" for p, s, t in rows]
         lines += ["", summary, ""]
         args.record.write_text("\n".join(lines))

@@ -10,14 +10,14 @@ keep the cell's own frame and the message but not library frames (their absolute
 per machine), timing metadata is dropped, and the Colab badge and metadata are refreshed from
 _config.yml.
 """
+
 from __future__ import annotations
 
+import pathlib
 import re
 import sys
-import pathlib
 
 import nbformat
-
 from badges import refresh
 from bookmeta import load_config
 from kernel import run_in_fresh_kernel
@@ -47,9 +47,15 @@ def normalise(nb) -> list[str]:
         kept = []
         for out in cell.outputs:
             if out.output_type == "error":
-                out.traceback = [entry for entry in out.traceback if not is_library_frame(entry)]
+                out.traceback = [
+                    entry for entry in out.traceback if not is_library_frame(entry)
+                ]
             if out.output_type == "stream" and out.name == "stderr":
-                lines = [ln for ln in out.text.splitlines() if ln.strip() and not TF_LOG_LINE.match(ln)]
+                lines = [
+                    ln
+                    for ln in out.text.splitlines()
+                    if ln.strip() and not TF_LOG_LINE.match(ln)
+                ]
                 if not lines:
                     continue
                 leftovers.append("\n".join(lines))
@@ -66,7 +72,10 @@ def execute(path: pathlib.Path) -> float:
     refresh(nb, path, load_config())
     nbformat.write(nb, path)
     if leftovers:
-        raise SystemExit(f"{path}: stderr left in outputs (fix the cell, do not hide it):\n" + "\n---\n".join(leftovers))
+        raise SystemExit(
+            f"{path}: stderr left in outputs (fix the cell, do not hide it):\n"
+            + "\n---\n".join(leftovers)
+        )
     return seconds
 
 

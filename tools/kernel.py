@@ -3,6 +3,7 @@
 Shared by the authoring tools (execute, benchmark, check_notebooks) and the tests (GPU rehearsal). Needs only
 nbclient and nbformat, so it also runs in the oldest supported environment (requirements-oldest.txt).
 """
+
 from __future__ import annotations
 
 import os
@@ -12,6 +13,32 @@ import time
 from nbclient import NotebookClient
 
 KERNEL_ENV = {"TF_CPP_MIN_LOG_LEVEL": "3", "PYTHONWARNINGS": "default"}
+BACKENDS = ("tensorflow", "jax", "torch")
+FRAMEWORKS = {"tensorflow": "TensorFlow", "jax": "JAX", "torch": "PyTorch"}
+
+
+def only_tag(backend: str) -> str:
+    """The tag of a cell that makes sense on one backend only: tensorflow-only, jax-only, torch-only."""
+    return f"{backend}-only"
+
+
+def skip_cells_of_other_backends(nb, backend: str) -> list[int]:
+    """Blank (in place) the code cells tagged for another backend; return their indices among code cells.
+
+    A skipped cell keeps a comment, so it still counts as executed, and loses raises-exception."""
+    skipped = []
+    for i, cell in enumerate(c for c in nb.cells if c.cell_type == "code"):
+        tags = cell.metadata.get("tags", [])
+        others = [
+            t
+            for t in tags
+            if t in {only_tag(b) for b in BACKENDS} - {only_tag(backend)}
+        ]
+        if others:
+            cell.source = f"# skipped under KERAS_BACKEND={backend}: tagged {others[0]}"
+            cell.metadata["tags"] = [t for t in tags if t != "raises-exception"]
+            skipped.append(i)
+    return skipped
 
 
 def run_in_fresh_kernel(nb, env: dict[str, str] | None = None) -> float:
@@ -24,7 +51,10 @@ def run_in_fresh_kernel(nb, env: dict[str, str] | None = None) -> float:
     try:
         with tempfile.TemporaryDirectory(prefix="nb-run-") as workdir:
             NotebookClient(
-                nb, timeout=600, kernel_name="python3", resources={"metadata": {"path": workdir}}
+                nb,
+                timeout=600,
+                kernel_name="python3",
+                resources={"metadata": {"path": workdir}},
             ).execute()
     finally:
         os.environ.clear()
@@ -39,6 +69,9 @@ def executed_cells(nb) -> list:
 
 def tagged_cells_that_did_not_raise(nb) -> list[int]:
     """Execution numbers of cells tagged raises-exception that stored no error (nbclient lets them pass)."""
-    return [n for n, cell in enumerate(executed_cells(nb), start=1)
-            if "raises-exception" in cell.metadata.get("tags", [])
-            and not any(o.output_type == "error" for o in cell.outputs)]
+    return [
+        n
+        for n, cell in enumerate(executed_cells(nb), start=1)
+        if "raises-exception" in cell.metadata.get("tags", [])
+        and not any(o.output_type == "error" for o in cell.outputs)
+    ]
