@@ -2,6 +2,7 @@
 PYTHON ?= python3
 VENV   ?= .venv
 OLDEST ?= .venv-oldest
+TORCH  ?= .venv-torch
 BIN    := $(VENV)/bin
 # Quiet TensorFlow's C++ start-up logging in every kernel these targets start.
 export TF_CPP_MIN_LOG_LEVEL := 3
@@ -9,7 +10,8 @@ export TF_CPP_MIN_LOG_LEVEL := 3
 PIP_VERSION := 26.3
 JB_BUILD = $(BIN)/jupyter-book build . --warningiserror --nitpick --keep-going
 
-.PHONY: book test test-oldest execute badges benchmark clean python-check requirements
+.PHONY: book test test-oldest test-jax test-torch gpu-bundle gpu-run execute badges benchmark clean \
+	python-check requirements
 
 ## make book: build the site into _build/html from the outputs stored in the notebooks
 book: python-check $(VENV)/.installed
@@ -34,6 +36,36 @@ $(OLDEST)/.installed: requirements-oldest.txt
 	$(OLDEST)/bin/python -m pip install --quiet pip==$(PIP_VERSION)
 	$(OLDEST)/bin/python -m pip install --quiet -r requirements-oldest.txt
 	touch $@
+
+## make test-jax / make test-torch: every notebook under KERAS_BACKEND=jax / torch on CPU, outputs not
+## compared; the results go to benchmarks/jax-cpu.md / torch-cpu.md, which the backend tables are made from
+## (make test runs the JAX half itself too). PyTorch gets its own environment (requirements-torch.txt).
+test-jax: $(VENV)/.installed
+	$(BIN)/python tools/check_notebooks.py --backend jax --target "make test-jax" \
+		--record benchmarks/jax-cpu.md book/*.ipynb
+	$(BIN)/python tools/backend_tables.py
+
+test-torch: $(TORCH)/.installed
+	$(TORCH)/bin/python tools/check_notebooks.py --backend torch --target "make test-torch" \
+		--record benchmarks/torch-cpu.md book/*.ipynb
+	$(BIN)/python tools/backend_tables.py
+
+$(TORCH)/.installed: requirements.txt requirements-dev.txt requirements-torch.txt
+	test -x $(TORCH)/bin/python || $(PYTHON) -m venv $(TORCH)
+	$(TORCH)/bin/python -m pip install --quiet pip==$(PIP_VERSION)
+	$(TORCH)/bin/python -m pip install --quiet -r requirements.txt nbclient nbformat jinja2 \
+		-c requirements-dev.txt
+	$(TORCH)/bin/python -m pip install --quiet --no-deps -r requirements-torch.txt
+	touch $@
+
+## make gpu-bundle (here): the wheels a GPU machine without TensorFlow or a package index needs, in
+## .gpu-bundle/. make gpu-run (on that machine, with JAX and PyTorch for CUDA): every notebook under both
+## backends, with the path each LSTM/GRU call took, into benchmarks/gpu.md (tools/gpu_run.py).
+gpu-bundle: $(VENV)/.installed
+	$(BIN)/python tools/gpu_run.py bundle
+
+gpu-run:
+	python3 tools/gpu_run.py run --out benchmarks
 
 ## make execute NB=book/01_shaping_data.ipynb: re-execute notebooks and store their clean outputs
 execute: $(VENV)/.installed

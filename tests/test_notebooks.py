@@ -1,7 +1,9 @@
 """The notebook conventions of CONTRIBUTING.md, checked on the stored notebooks.
 
-nbval (make test) re-executes the notebooks and compares their outputs; these tests check what
-nbval does not: how the notebooks are stored, what they may import, and the chapter rhythm.
+nbval (make test) re-executes the notebooks and compares their outputs; these tests
+check what
+nbval does not: how the notebooks are stored, what they may import, and the chapter
+rhythm.
 """
 
 from __future__ import annotations
@@ -159,7 +161,8 @@ def is_ignored(cell) -> bool:
 
 
 def names_stated(code: str) -> set[str]:
-    """The names a cell binds (assignments, loop targets, defs, imports) or passes to print()."""
+    """The names a cell binds (assignments, loop targets, defs, imports) or passes to
+    print()."""
     found = set()
     for node in ast.walk(parse_cell(code)):
         if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
@@ -188,7 +191,8 @@ def names_asserted(code: str) -> set[str]:
 
 
 def unchecked_ignored_cells(cells: list[str], ignored: list[bool]) -> list[int]:
-    """Indices of ignored cells whose claim no assert states: neither the cell itself nor the next code
+    """Indices of ignored cells whose claim no assert states: neither the cell itself
+    nor the next code
     cell has an `assert` that reads a name the ignored cell binds or prints."""
     bad = []
     for i, code in enumerate(cells):
@@ -388,7 +392,8 @@ PRIVATE_MODULES = ("keras.src", "tensorflow.python", "tensorflow.compiler")
 
 
 def private_api_uses(code: str) -> list[str]:
-    """Imports of private Keras/TensorFlow modules, attribute paths into them, and importlib.import_module."""
+    """Imports of private Keras/TensorFlow modules, attribute paths into them, and
+    importlib.import_module."""
     found = []
     for node in ast.walk(parse_cell(code)):
         modules = []

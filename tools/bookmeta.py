@@ -1,4 +1,5 @@
-"""What the authoring scripts share: the book's config, its notebooks and the Colab conventions."""
+"""What the authoring scripts share: the book's config, its notebooks and the Colab
+conventions."""
 
 from __future__ import annotations
 

@@ -1,7 +1,10 @@
-"""Run a notebook in a fresh kernel, and check what every execution of the book must hold.
+"""Run a notebook in a fresh kernel, and check what every execution of the book must
+hold.
 
-Shared by the authoring tools (execute, benchmark, check_notebooks) and the tests (GPU rehearsal). Needs only
-nbclient and nbformat, so it also runs in the oldest supported environment (requirements-oldest.txt).
+Shared by the authoring tools (execute, benchmark, check_notebooks) and the tests (GPU
+rehearsal). Needs only
+nbclient and nbformat, so it also runs in the oldest supported environment
+(requirements-oldest.txt).
 """
 
 from __future__ import annotations
@@ -18,14 +21,17 @@ FRAMEWORKS = {"tensorflow": "TensorFlow", "jax": "JAX", "torch": "PyTorch"}
 
 
 def only_tag(backend: str) -> str:
-    """The tag of a cell that makes sense on one backend only: tensorflow-only, jax-only, torch-only."""
+    """The tag of a cell that makes sense on one backend only: tensorflow-only,
+    jax-only, torch-only."""
     return f"{backend}-only"
 
 
 def skip_cells_of_other_backends(nb, backend: str) -> list[int]:
-    """Blank (in place) the code cells tagged for another backend; return their indices among code cells.
+    """Blank (in place) the code cells tagged for another backend; return their indices
+    among code cells.
 
-    A skipped cell keeps a comment, so it still counts as executed, and loses raises-exception."""
+    A skipped cell keeps a comment, so it still counts as executed, and loses
+    raises-exception."""
     skipped = []
     for i, cell in enumerate(c for c in nb.cells if c.cell_type == "code"):
         tags = cell.metadata.get("tags", [])
@@ -42,9 +48,11 @@ def skip_cells_of_other_backends(nb, backend: str) -> list[int]:
 
 
 def run_in_fresh_kernel(nb, env: dict[str, str] | None = None) -> float:
-    """Execute nb in place in a new kernel, in an empty temporary folder; return the wall time in seconds.
+    """Execute nb in place in a new kernel, in an empty temporary folder; return the
+    wall time in seconds.
 
-    `env` adds environment variables for the kernel (the GPU rehearsal uses it to load its start-up hook)."""
+    `env` adds environment variables for the kernel (the GPU rehearsal uses it to load
+    its start-up hook)."""
     env_before = dict(os.environ)
     os.environ.update({**KERNEL_ENV, **(env or {})})
     start = time.perf_counter()
@@ -63,12 +71,14 @@ def run_in_fresh_kernel(nb, env: dict[str, str] | None = None) -> float:
 
 
 def executed_cells(nb) -> list:
-    """The code cells in the order of their execution counts (1, 2, ...): nbclient skips empty ones."""
+    """The code cells in the order of their execution counts (1, 2, ...): nbclient skips
+    empty ones."""
     return [c for c in nb.cells if c.cell_type == "code" and c.source.strip()]
 
 
 def tagged_cells_that_did_not_raise(nb) -> list[int]:
-    """Execution numbers of cells tagged raises-exception that stored no error (nbclient lets them pass)."""
+    """Execution numbers of cells tagged raises-exception that stored no error (nbclient
+    lets them pass)."""
     return [
         n
         for n, cell in enumerate(executed_cells(nb), start=1)

@@ -1,9 +1,12 @@
 """The first code cell of every notebook: one idiom for picking the backend, seeding and
 switching off TF32, so that every chapter runs unchanged on TensorFlow, JAX and PyTorch.
 
-A chapter keeps only two things of its own in that cell: its imports (standard library and
-packages other than Keras and the backends) and its seed. `make badges` rewrites the cell from
-those two; tests/test_notebooks.py checks that every notebook's cell is exactly what this
+A chapter keeps only two things of its own in that cell: its imports (standard library
+and
+packages other than Keras and the backends) and its seed. `make badges` rewrites the
+cell from
+those two; tests/test_notebooks.py checks that every notebook's cell is exactly what
+this
 module would write.
 """
 
@@ -51,7 +54,8 @@ elif BACKEND == "torch":
     FRAMEWORK = f"PyTorch {{torch.__version__}}"
 else:
     raise ValueError(f"this book runs on tensorflow, jax or torch, not {{BACKEND}}")
-print(f"Keras {{keras.__version__}} on {{FRAMEWORK}}, device: {{'GPU' if GPU else 'CPU'}}")"""
+print(f"Keras {{keras.__version__}} on {{FRAMEWORK}}, device: {{'GPU' if GPU else
+'CPU'}}")"""
 
 PRINTED = re.compile(r"Keras \S+ on (TensorFlow|JAX|PyTorch) \S+, device: (CPU|GPU)")
 FOLD = {
@@ -61,7 +65,8 @@ FOLD = {
 
 
 def chapter_imports(source: str) -> list[str]:
-    """The cell's own import lines, other than os, Keras and the backends, in isort order."""
+    """The cell's own import lines, other than os, Keras and the backends, in isort
+    order."""
     lines = []
     for node in ast.parse(source).body:
         if isinstance(node, ast.Import):
