@@ -1,5 +1,4 @@
-"""Shared fixtures, and the per-notebook execution-time table printed at the end of
-`make test`."""
+"""Shared fixtures, and the per-notebook execution-time table printed at the end of `make test`."""
 
 from __future__ import annotations
 
@@ -37,8 +36,7 @@ def toc() -> list[str]:
 
 
 def parse_cell(code: str) -> ast.Module:
-    """Parse a code cell as Python, leaving out IPython magics and shell lines (%pip,
-    !ls)."""
+    """Parse a code cell as Python, leaving out IPython magics and shell lines (%pip, !ls)."""
     return ast.parse(
         "\n".join(
             ln for ln in code.splitlines() if not ln.lstrip().startswith(("%", "!"))
@@ -47,14 +45,12 @@ def parse_cell(code: str) -> ast.Module:
 
 
 def is_chapter(path: pathlib.Path) -> bool:
-    """Chapters are numbered (book/01_shaping_data.ipynb); other notebooks are reference
-    pages."""
+    """Chapters are numbered (book/01_shaping_data.ipynb); other notebooks are reference pages."""
     return path.name[:2].isdigit() and path.name[2] == "_"
 
 
 def pytest_generate_tests(metafunc):
-    """A test that takes `notebook` runs once per notebook in book/, one that takes
-    `chapter` once per
+    """A test that takes `notebook` runs once per notebook in book/, one that takes `chapter` once per
     numbered chapter; both receive (repo-relative path, parsed JSON)."""
     for name, paths in (
         ("notebook", NOTEBOOKS),
@@ -71,15 +67,12 @@ def pytest_generate_tests(metafunc):
             )
 
 
-# ---- end-of-run report: notebook execution times, and lines tests add (site weight)
-# -------------
+# ---- end-of-run report: notebook execution times, and lines tests add (site weight) -------------
 class BookReport:
-    """Adds up nbval's per-cell durations per notebook and prints them as a table at the
-    end, followed by
+    """Adds up nbval's per-cell durations per notebook and prints them as a table at the end, followed by
     the lines tests add with the `book_report` fixture.
 
-    Registered as a global plugin: hooks in this conftest alone would only see items
-    under tests/.
+    Registered as a global plugin: hooks in this conftest alone would only see items under tests/.
     """
 
     def __init__(self):

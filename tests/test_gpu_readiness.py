@@ -1,16 +1,11 @@
-"""Every LSTM/GRU the notebooks build can use the fused cuDNN kernel on a GPU, unless
-its cell says why not.
+"""Every LSTM/GRU the notebooks build can use the fused cuDNN kernel on a GPU, unless its cell says why not.
 
-Keras 3 picks the cuDNN kernel silently (it no longer warns when it cannot): it needs
-activation="tanh",
-recurrent_activation="sigmoid", recurrent_dropout=0, unroll=False, use_bias=True, GRU
-reset_after=True,
-use_cudnn not False, and no cell wrapped in keras.layers.RNN. The check reads the code
-of every code cell.
+Keras 3 picks the cuDNN kernel silently (it no longer warns when it cannot): it needs activation="tanh",
+recurrent_activation="sigmoid", recurrent_dropout=0, unroll=False, use_bias=True, GRU reset_after=True,
+use_cudnn not False, and no cell wrapped in keras.layers.RNN. The check reads the code of every code cell.
 A cell that builds a non-eligible layer on purpose carries the comment
     # cudnn: not eligible on purpose (<why>)
-Masks that are not right-padded also rule cuDNN out; they depend on data, so the GPU
-dress rehearsal
+Masks that are not right-padded also rule cuDNN out; they depend on data, so the GPU dress rehearsal
 (tests/test_gpu_rehearsal.py) checks them while it executes every notebook.
 """
 

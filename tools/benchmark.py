@@ -1,13 +1,9 @@
-"""Benchmark the book: execute every notebook in a fresh kernel and record its wall time
-and the kernel's
-peak memory, with the machine described, into benchmarks/results.md (a markdown table,
-committed).
+"""Benchmark the book: execute every notebook in a fresh kernel and record its wall time and the kernel's
+peak memory, with the machine described, into benchmarks/results.md (a markdown table, committed).
 
 Usage: python tools/benchmark.py [--out benchmarks/results.md]   (or: make benchmark)
-Stored notebooks are not modified. Not a test: timings depend on the machine; the
-targets below are the
-budgets of a 2-core, 24 GB CPU machine (issue: every notebook under 90 s, median under
-45 s, the whole book
+Stored notebooks are not modified. Not a test: timings depend on the machine; the targets below are the
+budgets of a 2-core, 24 GB CPU machine (issue: every notebook under 90 s, median under 45 s, the whole book
 under 10 minutes, peak memory under 3 GB per notebook).
 """
 

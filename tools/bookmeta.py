@@ -1,5 +1,4 @@
-"""What the authoring scripts share: the book's config, its notebooks and the Colab
-conventions."""
+"""What the authoring scripts share: the book's config, its notebooks and the Colab conventions."""
 
 from __future__ import annotations
 

@@ -1,15 +1,11 @@
 """Compile the exact pins from the short hand-written lists (make requirements).
 
-requirements.in      -> requirements.txt      what a reader needs to run the notebooks
-(Binder uses only this)
-requirements-dev.in  -> requirements-dev.txt  what building the site and the tests add:
-`-r requirements.txt`
-                                              plus the rest of their joint closure, so
-                                              versions agree
+requirements.in      -> requirements.txt      what a reader needs to run the notebooks (Binder uses only this)
+requirements-dev.in  -> requirements-dev.txt  what building the site and the tests add: `-r requirements.txt`
+                                              plus the rest of their joint closure, so versions agree
 
 Usage: python tools/compile_requirements.py [--upgrade]
-Without --upgrade, versions already pinned stay where they are (the current files are
-the constraints); with
+Without --upgrade, versions already pinned stay where they are (the current files are the constraints); with
 it, uv picks the newest versions the registry offers.
 """
 

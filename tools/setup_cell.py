@@ -2,12 +2,9 @@
 switching off TF32, so that every chapter runs unchanged on TensorFlow, JAX and PyTorch.
 
 A chapter keeps only two things of its own in that cell: its imports (standard library
-and
-packages other than Keras and the backends) and its seed. `make badges` rewrites the
-cell from
-those two; tests/test_notebooks.py checks that every notebook's cell is exactly what
-this
-module would write.
+and packages other than Keras and the backends) and its seed. `make badges` rewrites the
+cell from those two; tests/test_notebooks.py checks that every notebook's cell is
+exactly what this module would write.
 """
 
 from __future__ import annotations
@@ -25,7 +22,7 @@ os.environ.setdefault("KERAS_BACKEND", "tensorflow")
 os.environ["TF_CPP_MIN_LOG_LEVEL"] = "3"  # no TensorFlow C++ start-up notices
 import keras
 
-keras.utils.set_random_seed({seed})
+keras.utils.set_random_seed(SEED)
 BACKEND = keras.backend.backend()
 # Full float32 matrix products on every backend (TF32 off on Ampere-or-newer GPUs,
 # chapter 12) and deterministic kernels on CPU, so that exact checks hold everywhere.
@@ -36,13 +33,13 @@ if BACKEND == "tensorflow":
     GPU = bool(tf.config.list_physical_devices("GPU"))
     if not GPU:
         tf.config.experimental.enable_op_determinism()
-    FRAMEWORK = f"TensorFlow {{tf.__version__}}"
+    FRAMEWORK = f"TensorFlow {tf.__version__}"
 elif BACKEND == "jax":
     import jax
 
     jax.config.update("jax_default_matmul_precision", "highest")
     GPU = jax.default_backend() == "gpu"  # JAX's CPU kernels are deterministic
-    FRAMEWORK = f"JAX {{jax.__version__}}"
+    FRAMEWORK = f"JAX {jax.__version__}"
 elif BACKEND == "torch":
     import torch
 
@@ -51,11 +48,10 @@ elif BACKEND == "torch":
     GPU = torch.cuda.is_available()
     if not GPU:
         torch.use_deterministic_algorithms(True, warn_only=True)
-    FRAMEWORK = f"PyTorch {{torch.__version__}}"
+    FRAMEWORK = f"PyTorch {torch.__version__}"
 else:
-    raise ValueError(f"this book runs on tensorflow, jax or torch, not {{BACKEND}}")
-print(f"Keras {{keras.__version__}} on {{FRAMEWORK}}, device: {{'GPU' if GPU else
-'CPU'}}")"""
+    raise ValueError(f"this book runs on tensorflow, jax or torch, not {BACKEND}")
+print(f"Keras {keras.__version__} on {FRAMEWORK}, device: {'GPU' if GPU else 'CPU'}")"""
 
 PRINTED = re.compile(r"Keras \S+ on (TensorFlow|JAX|PyTorch) \S+, device: (CPU|GPU)")
 FOLD = {
@@ -68,7 +64,8 @@ def chapter_imports(source: str) -> list[str]:
     """The cell's own import lines, other than os, Keras and the backends, in isort
     order."""
     lines = []
-    for node in ast.parse(source).body:
+    head = source.split("# Pick the backend")[0]  # the imports come first
+    for node in ast.parse(head).body:
         if isinstance(node, ast.Import):
             lines += [
                 ast.unparse(ast.Import(names=[a]))
@@ -98,7 +95,7 @@ def setup_source(imports: list[str], seed: int) -> str:
     stdlib = ordered(["import os"] + [i for i in imports if is_stdlib(i)])
     third_party = ordered([i for i in imports if not is_stdlib(i)])
     head = "\n".join(stdlib) + ("\n\n" + "\n".join(third_party) if third_party else "")
-    return head + "\n\n" + BACKEND_BLOCK.format(seed=seed)
+    return head + "\n\n" + BACKEND_BLOCK.replace("SEED", str(seed), 1)
 
 
 def expected_setup(source: str) -> str:
