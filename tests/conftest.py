@@ -1,4 +1,5 @@
-"""Shared fixtures, and the per-notebook execution-time table printed at the end of `make test`."""
+"""Shared fixtures, and the per-notebook execution-time table printed at the end of
+`make test`."""
 
 from __future__ import annotations
 
@@ -36,7 +37,8 @@ def toc() -> list[str]:
 
 
 def parse_cell(code: str) -> ast.Module:
-    """Parse a code cell as Python, leaving out IPython magics and shell lines (%pip, !ls)."""
+    """Parse a code cell as Python, leaving out IPython magics and shell lines (%pip,
+    !ls)."""
     return ast.parse(
         "\n".join(
             ln for ln in code.splitlines() if not ln.lstrip().startswith(("%", "!"))
@@ -45,13 +47,15 @@ def parse_cell(code: str) -> ast.Module:
 
 
 def is_chapter(path: pathlib.Path) -> bool:
-    """Chapters are numbered (book/01_shaping_data.ipynb); other notebooks are reference pages."""
+    """Chapters are numbered (book/01_shaping_data.ipynb); other notebooks are reference
+    pages."""
     return path.name[:2].isdigit() and path.name[2] == "_"
 
 
 def pytest_generate_tests(metafunc):
-    """A test that takes `notebook` runs once per notebook in book/, one that takes `chapter` once per
-    numbered chapter; both receive (repo-relative path, parsed JSON)."""
+    """A test that takes `notebook` runs once per notebook in book/, one that takes
+    `chapter` once per numbered chapter; both receive (repo-relative path, parsed
+    JSON)."""
     for name, paths in (
         ("notebook", NOTEBOOKS),
         ("chapter", [p for p in NOTEBOOKS if is_chapter(p)]),
@@ -67,12 +71,13 @@ def pytest_generate_tests(metafunc):
             )
 
 
-# ---- end-of-run report: notebook execution times, and lines tests add (site weight) -------------
+# ---- end-of-run report: notebook times, and lines tests add (site weight) ----
 class BookReport:
-    """Adds up nbval's per-cell durations per notebook and prints them as a table at the end, followed by
-    the lines tests add with the `book_report` fixture.
+    """Adds up nbval's per-cell durations per notebook and prints them as a table at the
+    end, followed by the lines tests add with the `book_report` fixture.
 
-    Registered as a global plugin: hooks in this conftest alone would only see items under tests/.
+    Registered as a global plugin: hooks in this conftest alone would only see items
+    under tests/.
     """
 
     def __init__(self):
@@ -99,7 +104,8 @@ class BookReport:
         width = max(len(p) for p in self.seconds)
         for path, secs in self.seconds.items():
             tr.write_line(
-                f"{path:<{width}}  {secs:7.1f} s  {'FAILED' if path in self.failed else 'ok'}"
+                f"{path:<{width}}  {secs:7.1f} s  "
+                f"{'FAILED' if path in self.failed else 'ok'}"
             )
         tr.write_line(f"{'total':<{width}}  {sum(self.seconds.values()):7.1f} s")
 

@@ -1,20 +1,24 @@
-"""GPU dress rehearsal: make Keras's TensorFlow backend behave, on a CPU, as it would with a GPU present.
+"""GPU dress rehearsal: make Keras's TensorFlow backend behave, on a CPU, as it would
+with a GPU present.
 
-Loaded into a notebook's kernel at start-up (IPython startup file, see tests/test_gpu_rehearsal.py). It
-reaches into private Keras internals on purpose: this is test code, pinned with the environment, and
-`install()` fails loudly if those internals move.
+Loaded into a notebook's kernel at start-up (IPython startup file, see
+tests/test_gpu_rehearsal.py). It reaches into private Keras internals on purpose: this
+is test code, pinned with the environment, and `install()` fails loudly if those
+internals move.
 
-What changes, and why it is faithful (pinned Keras 3.15.1, keras/src/backend/tensorflow/rnn.py):
-- `_is_gpu_available()` returns True, so `cudnn_ok()` answers as on a GPU, and every eligible LSTM/GRU
-  gets `supports_jit = False` at construction, as on a GPU (keras/src/layers/rnn/lstm.py, gru.py).
-- `backend.lstm` / `backend.gru` (the cuDNN entry points) run Keras's own argument check (`cudnn_ok`) and
-  Keras's own mask check (`_assert_valid_mask`). In eager mode a bad mask raises InvalidArgumentError,
-  which the real entry point turns into NotImplementedError (a silent fallback); inside a `tf.function`
-  (fit, predict, evaluate) the `tf.Assert` op stays in the graph and stops the run, as on a GPU.
-- Then they raise NotImplementedError, so the layer computes with the generic implementation and the
-  outputs stay correct on a CPU.
-- Each LSTM/GRU call is recorded, with the path a GPU would take and the notebook cells that built (in Keras's
-  sense: gave it weights) and called the layer, as one JSON line in the file named by $GPU_REHEARSAL_LOG.
+What changes, and why it is faithful (pinned Keras 3.15.1,
+keras/src/backend/tensorflow/rnn.py): - `_is_gpu_available()` returns True, so
+`cudnn_ok()` answers as on a GPU, and every eligible LSTM/GRU gets `supports_jit =
+False` at construction, as on a GPU (keras/src/layers/rnn/lstm.py, gru.py). -
+`backend.lstm` / `backend.gru` (the cuDNN entry points) run Keras's own argument check
+(`cudnn_ok`) and Keras's own mask check (`_assert_valid_mask`). In eager mode a bad mask
+raises InvalidArgumentError, which the real entry point turns into NotImplementedError
+(a silent fallback); inside a `tf.function` (fit, predict, evaluate) the `tf.Assert` op
+stays in the graph and stops the run, as on a GPU. - Then they raise
+NotImplementedError, so the layer computes with the generic implementation and the
+outputs stay correct on a CPU. - Each LSTM/GRU call is recorded, with the path a GPU
+would take and the notebook cells that built (in Keras's sense: gave it weights) and
+called the layer, as one JSON line in the file named by $GPU_REHEARSAL_LOG.
 """
 
 from __future__ import annotations
@@ -30,7 +34,8 @@ INSTALLED = "gpu rehearsal installed"
 
 
 class CellCounter:
-    """Counts the notebook cells run so far, from IPython's pre_run_cell event (1 for the first code cell)."""
+    """Counts the notebook cells run so far, from IPython's pre_run_cell event (1 for
+    the first code cell)."""
 
     def __init__(self):
         self.number = None
@@ -51,14 +56,16 @@ def install(log_path: str) -> None:
     from keras import layers
     from keras.src import backend
 
-    # the package re-exports the function `rnn` under the submodule's name: import the module itself
+    # the package re-exports the function `rnn` under the submodule's name: import the
+    # module itself
     tf_rnn = importlib.import_module("keras.src.backend.tensorflow.rnn")
 
     needed = ("_is_gpu_available", "_assert_valid_mask", "cudnn_ok", "lstm", "gru")
     missing = [name for name in needed if not hasattr(tf_rnn, name)]
     if missing or backend.lstm is not tf_rnn.lstm or backend.gru is not tf_rnn.gru:
         raise RuntimeError(
-            f"GPU rehearsal: Keras internals moved ({missing or 'backend.lstm/gru'}); update tests/gpu_rehearsal.py"
+            f"GPU rehearsal: Keras internals moved ({missing or 'backend.lstm/gru'}); "
+            "update tests/gpu_rehearsal.py"
         )
 
     cells = CellCounter()
@@ -125,7 +132,8 @@ def install(log_path: str) -> None:
             current.append(record)
             asked_for_cudnn = self.use_cudnn is True
             if asked_for_cudnn:
-                self.use_cudnn = "auto"  # the generic fallback below must not trip use_cudnn=True's error
+                # the generic fallback below must not trip use_cudnn=True's error
+                self.use_cudnn = "auto"
             try:
                 out = real_loop(self, *args, **kwargs)
             except (
@@ -148,7 +156,8 @@ def install(log_path: str) -> None:
                     log.write(json.dumps(record) + "\n")
             if asked_for_cudnn and record["path"] != PATH_CUDNN:
                 raise ValueError(
-                    "use_cudnn=True was specified, but cuDNN is not supported for this layer "
+                    "use_cudnn=True was specified, but cuDNN is not supported for "
+                    "this layer "
                     "configuration (GPU rehearsal)"
                 )
             return out

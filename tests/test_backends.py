@@ -1,5 +1,6 @@
-"""Every notebook on every Keras backend: JAX executed here (CPU), PyTorch and the GPU runs
-recorded (make test-torch, make gpu-run), and the tables made from those records current."""
+"""Every notebook on every Keras backend: JAX executed here (CPU), PyTorch and the GPU
+runs recorded (make test-torch, make gpu-run), and the tables made from those records
+current."""
 
 from __future__ import annotations
 
@@ -22,8 +23,8 @@ RECORDS = {  # record -> the make target that writes it
 
 
 def test_notebook_runs_under_jax(notebook):
-    """Every cell runs, every assert holds, every raises-exception cell raises (cells tagged
-    for another backend are not run)."""
+    """Every cell runs, every assert holds, every raises-exception cell raises (cells
+    tagged for another backend are not run)."""
     path, _ = notebook
     result = check(ROOT / path, "jax")
     assert result.status.startswith("ok"), f"{path} under JAX: {result.status}"

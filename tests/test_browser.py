@@ -1,8 +1,10 @@
-"""The built site in a real browser: headless Chromium (Debian's chromium + chromium-driver) via Selenium.
+"""The built site in a real browser: headless Chromium (Debian's chromium +
+chromium-driver) via Selenium.
 
-The site is served from _build/html on localhost. Outside CI the tests skip, saying so, when Chromium is not
-installed (`apt-get install chromium chromium-driver`); in CI (CI=true) a missing browser is a failure, and
-.ci/run installs it first. Full-page screenshots of a few pages are saved under _build/screenshots/.
+The site is served from _build/html on localhost. Outside CI the tests skip, saying so,
+when Chromium is not installed (`apt-get install chromium chromium-driver`); in CI
+(CI=true) a missing browser is a failure, and .ci/run installs it first. Full-page
+screenshots of a few pages are saved under _build/screenshots/.
 """
 
 from __future__ import annotations
@@ -47,7 +49,10 @@ def site_url():
 @pytest.fixture(scope="module")
 def browser():
     if not (CHROMIUM and CHROMEDRIVER):
-        message = "Chromium is not installed: apt-get install chromium chromium-driver (.ci/run does this in CI)"
+        message = (
+            "Chromium is not installed: apt-get install chromium "
+            "chromium-driver (.ci/run does this in CI)"
+        )
         if os.environ.get("CI") == "true":
             pytest.fail(message)
         pytest.skip(message)
@@ -84,15 +89,16 @@ def is_external(url: str, site: str) -> bool:
 
 
 def is_failed_external_load(message: str, site: str) -> bool:
-    """A network load of an external resource that failed (this network reaches no other host)."""
+    """A network load of an external resource that failed (this network reaches no other
+    host)."""
     source_url = message.split(" ")[0]
     network_failure = "Failed to load resource" in message or "net::ERR_" in message
     return network_failure and is_external(source_url, site)
 
 
 def page_errors(driver, site: str) -> list[str]:
-    """Console errors, except failed network loads of external resources. A script error counts wherever
-    the script came from."""
+    """Console errors, except failed network loads of external resources. A script error
+    counts wherever the script came from."""
     return [
         entry["message"]
         for entry in driver.get_log("browser")
@@ -120,7 +126,8 @@ def test_every_page_loads_cleanly_with_its_images(browser, site_url, toc):
     for f in toc:
         browser.get(f"{site_url}/{f}.html")
         images = browser.execute_script(
-            "return Array.from(document.images).map(i => [i.currentSrc || i.src, i.complete, i.naturalWidth]);"
+            "return Array.from(document.images).map(i => [i.currentSrc || i.src, "
+            "i.complete, i.naturalWidth]);"
         )
         local = [img for img in images if not is_external(img[0], site_url)]
         broken = [src for src, complete, width in local if not (complete and width > 0)]
@@ -138,7 +145,8 @@ def test_every_page_loads_cleanly_with_its_images(browser, site_url, toc):
 def test_sidebar_lists_every_page(browser, site_url, toc):
     browser.get(f"{site_url}/{toc[0]}.html")
     hrefs = browser.execute_script(
-        "return Array.from(document.querySelectorAll('nav.bd-docs-nav a, .bd-sidebar-primary a'))"
+        "return Array.from(document.querySelectorAll('nav.bd-docs-nav a, "
+        ".bd-sidebar-primary a'))"
         ".map(a => a.getAttribute('href'));"
     )
     listed = {
@@ -165,17 +173,20 @@ def test_search_finds_return_sequences(browser, site_url, toc):
     from selenium.webdriver.support.ui import WebDriverWait
 
     browser.get(f"{site_url}/search.html?q=return_sequences")
-    # Sphinx lists results one by one, then writes a summary ("Search finished, found N pages ...").
+    # Sphinx lists results one by one, then writes a summary ("Search finished, found N
+    # pages ...").
     WebDriverWait(browser, 30).until(
         lambda d: (
             "found"
             in d.execute_script(
-                "const s = document.querySelector('#search-results .search-summary'); return s ? s.textContent : '';"
+                "const s = document.querySelector('#search-results .search-summary'); "
+                "return s ? s.textContent : '';"
             )
         )
     )
     results = browser.execute_script(
-        "return Array.from(document.querySelectorAll('#search-results li a')).map(a => a.getAttribute('href'));"
+        "return Array.from(document.querySelectorAll('#search-results li a')).map(a "
+        "=> a.getAttribute('href'));"
     )
     found = {r.split("#")[0].removesuffix(".html") for r in results}
     expected = {f for f in toc if markdown_mentions(f, "return_sequences")}
@@ -207,14 +218,16 @@ MATHS_PAGES = [
 
 
 def typeset_maths(driver) -> dict:
-    """Wait for MathJax (served from the build) to finish, then count typeset equations and errors."""
+    """Wait for MathJax (served from the build) to finish, then count typeset equations
+    and errors."""
     return driver.execute_async_script("""
         const done = arguments[arguments.length - 1];
         const count = () => done({
             loaded: !!window.MathJax && !!window.MathJax.startup,
             typeset: document.querySelectorAll('mjx-container').length,
             errors: document.querySelectorAll('mjx-merror, .mjx-merror').length,
-            source: Array.from(document.scripts).map(s => s.src).filter(s => /mathjax/i.test(s)),
+            source: Array.from(document.scripts).map(s => s.src)
+                .filter(s => /mathjax/i.test(s)),
         });
         if (window.MathJax && MathJax.startup && MathJax.startup.promise) {
             MathJax.startup.promise.then(count, count);
@@ -250,7 +263,8 @@ PHONE = (390, 844)
 
 
 def emulate_width(driver, width: int, height: int = 900, mobile: bool = False):
-    """Set the viewport through DevTools: a window cannot be made narrower than Chrome's minimum (~500 px)."""
+    """Set the viewport through DevTools: a window cannot be made narrower than Chrome's
+    minimum (~500 px)."""
     driver.execute_cdp_cmd(
         "Emulation.setDeviceMetricsOverride",
         {
@@ -269,7 +283,8 @@ def reset_width(driver):
 def layout(driver) -> dict:
     return driver.execute_script("""
         const vw = document.documentElement.clientWidth;
-        const wide = Array.from(document.images).filter(i => i.getBoundingClientRect().width > vw + 1)
+        const wide = Array.from(document.images)
+            .filter(i => i.getBoundingClientRect().width > vw + 1)
             .map(i => i.currentSrc || i.src);
         return {vw: vw, page: document.documentElement.scrollWidth, wideImages: wide,
                 tables: document.querySelectorAll('article table').length};

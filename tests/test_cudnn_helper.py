@@ -1,12 +1,14 @@
-"""Chapter 12's `cudnn_blockers` helper agrees with what Keras itself does, configuration by configuration.
+"""Chapter 12's `cudnn_blockers` helper agrees with what Keras itself does,
+configuration by configuration.
 
-The chapter teaches through public APIs only; this cross-check needs Keras internals, so it lives here. It
-runs the chapter's setup, helper and configuration cells in a kernel under the GPU rehearsal, calls every
-configured layer once, and compares:
-- the helper's argument verdict with Keras's private `_do_lstm/gru_arguments_support_cudnn`;
-- the helper's eligibility verdict with the path Keras takes when it believes a GPU is present;
-- the chapter's XLA claim: on a GPU a layer refuses XLA (`supports_jit` False) exactly when its arguments
-  pass cuDNN's check and `use_cudnn` is not False, so `recurrent_dropout` gets neither cuDNN nor XLA.
+The chapter teaches through public APIs only; this cross-check needs Keras internals, so
+it lives here. It runs the chapter's setup, helper and configuration cells in a kernel
+under the GPU rehearsal, calls every configured layer once, and compares: - the helper's
+argument verdict with Keras's private `_do_lstm/gru_arguments_support_cudnn`; - the
+helper's eligibility verdict with the path Keras takes when it believes a GPU is
+present; - the chapter's XLA claim: on a GPU a layer refuses XLA (`supports_jit` False)
+exactly when its arguments pass cuDNN's check and `use_cudnn` is not False, so
+`recurrent_dropout` gets neither cuDNN nor XLA.
 """
 
 from __future__ import annotations
@@ -26,7 +28,8 @@ keras_rnn = importlib.import_module("keras.src.backend.tensorflow.rnn")
 def keras_arguments_ok(layer):
     if isinstance(layer, keras.layers.GRU):
         return bool(keras_rnn._do_gru_arguments_support_cudnn(
-            layer.activation, layer.recurrent_activation, layer.unroll, layer.use_bias, layer.reset_after))
+            layer.activation, layer.recurrent_activation, layer.unroll, layer.use_bias,
+            layer.reset_after))
     return bool(keras_rnn._do_lstm_arguments_support_cudnn(
         layer.activation, layer.recurrent_activation, layer.unroll, layer.use_bias))
 
@@ -35,8 +38,10 @@ verdicts = []
 for label, make in configurations.items():
     layer = make()
     verdicts.append({"label": label, "helper_args_ok": not argument_blockers(layer),
-                     "keras_args_ok": keras_arguments_ok(layer), "helper_eligible": not cudnn_blockers(layer),
-                     "use_cudnn": str(layer.use_cudnn), "supports_jit": layer.supports_jit})
+                     "keras_args_ok": keras_arguments_ok(layer),
+                     "helper_eligible": not cudnn_blockers(layer),
+                     "use_cudnn": str(layer.use_cudnn),
+                     "supports_jit": layer.supports_jit})
     layer(np.zeros((2, 5, 3), dtype="float32"))
 print(json.dumps(verdicts))
 """

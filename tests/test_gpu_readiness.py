@@ -1,12 +1,14 @@
-"""Every LSTM/GRU the notebooks build can use the fused cuDNN kernel on a GPU, unless its cell says why not.
+"""Every LSTM/GRU the notebooks build can use the fused cuDNN kernel on a GPU, unless
+its cell says why not.
 
-Keras 3 picks the cuDNN kernel silently (it no longer warns when it cannot): it needs activation="tanh",
-recurrent_activation="sigmoid", recurrent_dropout=0, unroll=False, use_bias=True, GRU reset_after=True,
-use_cudnn not False, and no cell wrapped in keras.layers.RNN. The check reads the code of every code cell.
-A cell that builds a non-eligible layer on purpose carries the comment
-    # cudnn: not eligible on purpose (<why>)
-Masks that are not right-padded also rule cuDNN out; they depend on data, so the GPU dress rehearsal
-(tests/test_gpu_rehearsal.py) checks them while it executes every notebook.
+Keras 3 picks the cuDNN kernel silently (it no longer warns when it cannot): it needs
+activation="tanh", recurrent_activation="sigmoid", recurrent_dropout=0, unroll=False,
+use_bias=True, GRU reset_after=True, use_cudnn not False, and no cell wrapped in
+keras.layers.RNN. The check reads the code of every code cell. A cell that builds a
+non-eligible layer on purpose carries the comment # cudnn: not eligible on purpose
+(<why>) Masks that are not right-padded also rule cuDNN out; they depend on data, so the
+GPU dress rehearsal (tests/test_gpu_rehearsal.py) checks them while it executes every
+notebook.
 """
 
 from __future__ import annotations
@@ -34,7 +36,8 @@ def call_name(node: ast.Call) -> str:
 
 
 def problems_in(code: str) -> list[str]:
-    """Why each LSTM/GRU built in `code` may not be cuDNN-eligible (empty when all are)."""
+    """Why each LSTM/GRU built in `code` may not be cuDNN-eligible (empty when all
+    are)."""
     found = []
     for node in ast.walk(parse_cell(code)):
         if not isinstance(node, ast.Call):
@@ -56,7 +59,8 @@ def problems_in(code: str) -> list[str]:
                     value = ast.literal_eval(kw.value)
                 except ValueError:
                     found.append(
-                        f"line {node.lineno}: {name}({kw.arg}=<expression>) cannot be checked"
+                        f"line {node.lineno}: {name}({kw.arg}=<expression>) cannot be "
+                        "checked"
                     )
                     continue
                 if value not in rules[kw.arg]:
@@ -71,7 +75,8 @@ def test_recurrent_layers_are_cudnn_eligible_or_say_why(notebook):
         problems = problems_in(code)
         if problems and MARKER not in code:
             pytest.fail(
-                f"{path}, code cell {i}: not cuDNN-eligible: {problems}. Fix it, or add '{MARKER} (why)'."
+                f"{path}, code cell {i}: not cuDNN-eligible: {problems}. Fix it, or "
+                f"add '{MARKER} (why)'."
             )
         if MARKER in code:
             reason = code.split(MARKER, 1)[1].split("\n", 1)[0].strip(" ():-")

@@ -1,14 +1,16 @@
-"""GPU dress rehearsal: every notebook runs in a kernel where Keras believes a GPU is present.
+"""GPU dress rehearsal: every notebook runs in a kernel where Keras believes a GPU is
+present.
 
-The hook (tests/gpu_rehearsal.py) makes every LSTM/GRU call go through Keras's own cuDNN argument and
-mask checks, records the path a GPU would take, and computes with the generic implementation. So a
-left-padded mask inside `fit` stops the run here as it would on a Colab GPU, and a layer that would
-silently miss the fused kernel is listed. Outputs are not compared (nbval does that); the notebook must
-finish. Cells tagged `raises-exception` that run here (they fail on a CPU only for want of a GPU, such as
+The hook (tests/gpu_rehearsal.py) makes every LSTM/GRU call go through Keras's own cuDNN
+argument and mask checks, records the path a GPU would take, and computes with the
+generic implementation. So a left-padded mask inside `fit` stops the run here as it
+would on a Colab GPU, and a layer that would silently miss the fused kernel is listed.
+Outputs are not compared (nbval does that); the notebook must finish. Cells tagged
+`raises-exception` that run here (they fail on a CPU only for want of a GPU, such as
 `use_cudnn=True`) are listed in the report.
 
-A layer off the cuDNN path fails the test unless the cell that built or called it carries
-`# cudnn: not eligible on purpose (why)`.
+A layer off the cuDNN path fails the test unless the cell that built or called it
+carries `# cudnn: not eligible on purpose (why)`.
 """
 
 from __future__ import annotations
@@ -29,7 +31,8 @@ HOOK = ROOT / "tests" / "gpu_rehearsal.py"
 
 
 def rehearse(nb, workdir: pathlib.Path) -> list[dict]:
-    """Execute nb in place under the rehearsal hook; return the recorded LSTM/GRU calls."""
+    """Execute nb in place under the rehearsal hook; return the recorded LSTM/GRU
+    calls."""
     startup = workdir / "ipython" / "profile_default" / "startup"
     startup.mkdir(parents=True)
     (startup / "00-gpu-rehearsal.py").write_text(
@@ -42,7 +45,8 @@ def rehearse(nb, workdir: pathlib.Path) -> list[dict]:
             nb,
             env={"IPYTHONDIR": str(workdir / "ipython"), "GPU_REHEARSAL_LOG": str(log)},
         )
-    finally:  # IPython reports a failing start-up file only as a warning: fail loudly here instead
+    # IPython reports a failing start-up file only as a warning: fail loudly here
+    finally:
         lines = [json.loads(line) for line in log.read_text().splitlines()]
         assert lines and lines[0] == {"installed": INSTALLED}, (
             "the GPU rehearsal hook did not install"
@@ -55,11 +59,13 @@ def off_path_without_marker(nb, calls: list[dict]) -> list[str]:
     bad = []
     for call in calls:
         if call["path"] == "cudnn" or call["path"].startswith("error:"):
-            continue  # on the fast path, or a call that failed on purpose and so took no path
+            # on the fast path, or a call that failed on purpose and so took no path
+            continue
         where = {call["built_in_cell"], call["called_in_cell"]} - {None}
         if not any(MARKER in cells[n - 1].source for n in where):
             bad.append(
-                f"{call['class']} {call['layer']} (cells {sorted(where)}): {call['path']}"
+                f"{call['class']} {call['layer']} (cells {sorted(where)}): "
+                f"{call['path']}"
             )
     return sorted(set(bad))
 
@@ -80,8 +86,9 @@ def test_notebook_runs_under_the_gpu_rehearsal(notebook, tmp_path, book_report):
     path, stored = notebook
     nb = nbformat.reads(json.dumps(stored), as_version=4)
     calls = rehearse(nb, tmp_path)
-    # A cell that fails on a CPU only for want of a GPU (use_cudnn=True) runs here, as it would on a GPU:
-    # report it rather than fail; nbval and make test-oldest check that tagged cells raise on a CPU.
+    # A cell that fails on a CPU only for want of a GPU (use_cudnn=True) runs here, as
+    # it would on a GPU: report it rather than fail; nbval and make test-oldest check
+    # that tagged cells raise on a CPU.
     gpu_runs = tagged_cells_that_did_not_raise(nb)
     book_report.lines.append(
         f"GPU rehearsal  {path}: {summary(calls)}"
@@ -91,14 +98,14 @@ def test_notebook_runs_under_the_gpu_rehearsal(notebook, tmp_path, book_report):
     assert not bad, f"{path}: layers off the cuDNN path without '{MARKER} (why)': {bad}"
 
 
-# ---- the rehearsal itself: it must catch what a GPU would ---------------------------------------
+# ---- the rehearsal itself: it must catch what a GPU would ----
 FIXTURE = """\
 import numpy as np, keras
 x = np.random.default_rng(0).normal(size=(32, 6, 2)).astype("float32")
 x[:, :2] = 0.0  # left padding: the first two steps of every sequence are masked
 y = np.zeros((32, 1), "float32")
-model = keras.Sequential([keras.Input((6, 2)), keras.layers.Masking(0.0), keras.layers.LSTM(4{extra}),
-                          keras.layers.Dense(1)])
+model = keras.Sequential([keras.Input((6, 2)), keras.layers.Masking(0.0),
+                          keras.layers.LSTM(4{extra}), keras.layers.Dense(1)])
 model.compile("adam", "mse")
 model.fit(x, y, epochs=1, verbose=0)
 """
@@ -143,7 +150,8 @@ def test_an_eligible_layer_takes_the_cudnn_path_and_an_ineligible_one_is_flagged
             "keras.layers.LSTM(4, activation='relu')(x)\n"
             "keras.layers.LSTM(4, use_cudnn=True)(x)\n"
             "try:\n"
-            "    keras.layers.LSTM(4)(x, initial_state=[np.zeros((2, 4), 'float32')])  # an LSTM needs [h, c]\n"
+            "    keras.layers.LSTM(4)(x, initial_state=[np.zeros((2, 4), 'float32')]) "
+            " # an LSTM needs [h, c]\n"
             "except (IndexError, ValueError):\n"
             "    pass\n"
         )

@@ -1,8 +1,9 @@
 """The NHANES loader of book/11_nhanes.ipynb, run on tiny files in the real formats.
 
-The notebook cell tagged `nhanes-loader` is executed on its own (as the notebook would), then its functions
-read a SAS XPORT version 5 file written by pyreadstat and a small fixed-width mortality file. Every failure
-(missing file, wrong format, missing columns) must be a clear error, never an empty frame.
+The notebook cell tagged `nhanes-loader` is executed on its own (as the notebook would),
+then its functions read a SAS XPORT version 5 file written by pyreadstat and a small
+fixed-width mortality file. Every failure (missing file, wrong format, missing columns)
+must be a clear error, never an empty frame.
 """
 
 from __future__ import annotations
@@ -60,7 +61,8 @@ def write_xpt(frame: pd.DataFrame, path) -> None:
 
 
 def paxraw(seqns=(21005, 21006), minutes=150) -> pd.DataFrame:
-    """Minute rows in the PAXRAW schema: counts = minute number, one unreliable minute for the second person."""
+    """Minute rows in the PAXRAW schema: counts = minute number, one unreliable minute
+    for the second person."""
     rows = []
     for seqn in seqns:
         for n in range(1, minutes + 1):
@@ -91,7 +93,7 @@ def mortality_line(seqn, eligstat, mortstat, permth_int, permth_exm) -> str:
     return "".join(line)
 
 
-# ---- demographics --------------------------------------------------------------------------------
+# ---- demographics ----
 def test_demo_is_parsed(loader, tmp_path):
     path = tmp_path / "DEMO_C.xpt"
     write_xpt(DEMO, path)
@@ -138,7 +140,7 @@ def test_demo_without_rows_is_an_error(loader, tmp_path):
         loader["load_demo"](path)
 
 
-# ---- minute-level activity ---------------------------------------------------------------------
+# ---- minute-level activity ----
 @pytest.mark.parametrize("chunksize", [7, 60, 100_000])
 def test_paxraw_is_aggregated_to_hours_in_chunks(loader, tmp_path, chunksize):
     path = tmp_path / "paxraw_c.xpt"
@@ -207,7 +209,7 @@ def test_paxraw_missing_columns(loader, tmp_path):
         loader["load_paxraw"](path)
 
 
-# ---- linked mortality --------------------------------------------------------------------------
+# ---- linked mortality ----
 def test_mortality_is_parsed(loader, tmp_path):
     path = tmp_path / "NHANES_2003_2004_MORT_2019_PUBLIC.dat"
     lines = [

@@ -49,6 +49,8 @@ ALLOWED_IMPORTS = {
     "keras",
     "sklearn",
     "scipy",
+    "jax",
+    "torch",
 }
 NOISE = {
     "TensorFlow/absl C++ log line": re.compile(
@@ -137,7 +139,8 @@ def test_outputs_are_clean(notebook):
     for i, cell in enumerate(code_cells(nb)):
         for out in cell.get("outputs", []):
             assert not (out["output_type"] == "stream" and out["name"] == "stderr"), (
-                f"code cell {i} stores stderr (warnings or TensorFlow logs): {''.join(out['text'])[:200]}"
+                f"code cell {i} stores stderr (warnings or TensorFlow logs): "
+                f"{''.join(out['text'])[:200]}"
             )
         for text in output_texts(cell):
             for what, pattern in NOISE.items():
@@ -213,7 +216,8 @@ def test_ignored_outputs_are_followed_by_an_assert_on_what_they_compute(notebook
         [source(c) for c in cells], [is_ignored(c) for c in cells]
     )
     assert not bad, (
-        f"code cells {bad} ignore their output but no assert reads a name they bind or print"
+        f"code cells {bad} ignore their output but no assert reads a name they bind or "
+        "print"
     )
 
 
@@ -267,7 +271,8 @@ BACKEND_NAMES["torch"] = "torch"
 
 
 def guarded_backend(test: ast.expr) -> str | None:
-    """'jax' for `if BACKEND == "jax":` (or keras.backend.backend() == ...), else None."""
+    """'jax' for `if BACKEND == "jax":` (or keras.backend.backend() == ...), else
+    None."""
     if (
         isinstance(test, ast.Compare)
         and len(test.ops) == 1
@@ -374,7 +379,8 @@ def test_imports_are_allowlisted_and_no_repo_files_are_read(notebook):
         code = source(cell)
         extra = imported_modules(code) - ALLOWED_IMPORTS
         assert not extra, (
-            f"code cell {i} imports {extra}: not in Colab/requirements allowlist (or a local module)"
+            f"code cell {i} imports {extra}: not in Colab/requirements allowlist (or a "
+            "local module)"
         )
         strings = [
             n.value
@@ -384,7 +390,8 @@ def test_imports_are_allowlisted_and_no_repo_files_are_read(notebook):
         for s in strings:
             if s and "\n" not in s and len(s) < 200 and "/" in s:
                 assert not (ROOT / s).exists() and not (ROOT / "book" / s).exists(), (
-                    f"code cell {i} refers to the repo file {s!r}: notebooks must stand alone"
+                    f"code cell {i} refers to the repo file {s!r}: notebooks must "
+                    "stand alone"
                 )
 
 
@@ -423,7 +430,8 @@ def test_no_private_api_in_chapters(notebook):
     for i, cell in enumerate(code_cells(nb)):
         uses = private_api_uses(source(cell))
         assert not uses, (
-            f"{path}, code cell {i} uses private APIs (move cross-checks into tests/): {uses}"
+            f"{path}, code cell {i} uses private APIs (move cross-checks into tests/): "
+            f"{uses}"
         )
 
 

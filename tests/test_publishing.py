@@ -1,6 +1,6 @@
-"""What publishing needs: valid GitHub workflows, a valid CITATION.cff that follows repository.url, the
-licences, and a Makefile that refuses the wrong Python. Validated offline with check-jsonschema's vendored
-schemas."""
+"""What publishing needs: valid GitHub workflows, a valid CITATION.cff that follows
+repository.url, the licences, and a Makefile that refuses the wrong Python. Validated
+offline with check-jsonschema's vendored schemas."""
 
 from __future__ import annotations
 

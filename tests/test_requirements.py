@@ -1,5 +1,6 @@
-"""The pins: requirements.txt (reader) and requirements-dev.txt (book and tests) are compiled from the short
-hand-written .in lists (make requirements), every pin is exact, and no package is pinned twice."""
+"""The pins: requirements.txt (reader) and requirements-dev.txt (book and tests) are
+compiled from the short hand-written .in lists (make requirements), every pin is exact,
+and no package is pinned twice."""
 
 from __future__ import annotations
 

@@ -57,7 +57,8 @@ def test_notebook_pages_have_launch_and_download_links(pages, config):
 
 
 def page_weight(page: pathlib.Path) -> int:
-    """Bytes a reader downloads for a page's own content: the HTML and the local images it shows."""
+    """Bytes a reader downloads for a page's own content: the HTML and the local images
+    it shows."""
     total = page.stat().st_size
     for img in BeautifulSoup(page.read_text(), "html.parser").find_all("img"):
         src = img.get("src", "")

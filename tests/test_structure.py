@@ -12,7 +12,8 @@ def test_toc_and_book_notebooks_are_one_to_one(toc):
     listed = {f for f in toc if (ROOT / f"{f}.ipynb").exists()}
     present = {p.relative_to(ROOT).with_suffix("").as_posix() for p in NOTEBOOKS}
     assert present == listed, (
-        f"in book/ but not in _toc.yml: {present - listed}; listed but missing: {listed - present}"
+        f"in book/ but not in _toc.yml: {present - listed}; listed but missing: "
+        f"{listed - present}"
     )
     missing = [
         f

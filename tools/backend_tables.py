@@ -1,14 +1,15 @@
 """Write the backend tables from the recorded runs, never by hand.
 
-- README.md and book/intro.ipynb, between `<!-- backend-table:start -->` and `...:end -->`:
-  one row per notebook, one column per backend and device, from benchmarks/results.md
-  (TensorFlow, make benchmark), jax-cpu.md (make test-jax), torch-cpu.md (make test-torch)
-  and gpu.md (make gpu-run on a GPU machine).
-- book/12_fast_rnns.ipynb, between `<!-- backend-timing-table:start -->` and `...:end -->`:
-  the fused-path-versus-`use_cudnn=False` ratios of chapter 12's `record` cell, from its own
-  stored TensorFlow output and the records above.
+- README.md and book/intro.ipynb, between `<!-- backend-table:start -->` and `...:end
+  -->`: one row per notebook, one column per backend and device, from
+  benchmarks/results.md (TensorFlow, make benchmark), jax-cpu.md (make test-jax),
+  torch-cpu.md (make test-torch) and gpu.md (make gpu-run on a GPU machine).
+- book/12_fast_rnns.ipynb, between `<!-- backend-timing-table:start -->` and `...:end
+  -->`: the fused-path-versus-`use_cudnn=False` ratios of chapter 12's `record` cell,
+  from its own stored TensorFlow output and the records above.
 
-Usage: python tools/backend_tables.py [--check]   (--check: exit 1 when a table is stale)
+Usage: python tools/backend_tables.py [--check]   (--check: exit 1 when a table is
+stale)
 """
 
 from __future__ import annotations
@@ -79,7 +80,8 @@ def backend_table() -> str:
         lines.append(f"| {pathlib.Path(nb).stem} | " + " | ".join(cells) + " |")
     lines += [
         "",
-        "✓: every cell ran, every assert held, every cell meant to fail failed (seconds "
+        "✓: every cell ran, every assert held, every cell meant to fail failed "
+        "(seconds "
         "on that machine). Made by `tools/backend_tables.py` from `benchmarks/`: "
         "results.md (`make benchmark`), jax-cpu.md (`make test-jax`), torch-cpu.md "
         "(`make test-torch`), gpu.md (`make gpu-run`).",
@@ -88,7 +90,8 @@ def backend_table() -> str:
 
 
 def stored_record_lines(path: pathlib.Path) -> list[str]:
-    """What the notebook's own `record` cells printed in its stored (TensorFlow) outputs."""
+    """What the notebook's own `record` cells printed in its stored (TensorFlow)
+    outputs."""
     lines = []
     for cell in json.loads(path.read_text())["cells"]:
         if "record" in cell.get("metadata", {}).get("tags", []):
@@ -111,7 +114,8 @@ def timing_table() -> str:
                 layer, _, _, ratio, framework, device = m.groups()
                 rows.setdefault((framework, device, source), {})[layer] = ratio
     lines = [
-        "| backend | device | LSTM: `use_cudnn=False` time / fused time | GRU: same | from |",
+        "| backend | device | LSTM: `use_cudnn=False` time / fused time | GRU: same | "
+        "from |",
         "|---|---|---|---|---|",
     ]
     for (framework, device, source), ratio in rows.items():

@@ -1,13 +1,13 @@
-"""Refresh the 'Open in Colab' badge, the Colab metadata and the folded setup cell of every notebook.
+"""Refresh the 'Open in Colab' badge, the Colab metadata and the folded setup cell of
+every notebook.
 
-Usage: python tools/badges.py [--check]
-The badge is the line of the first markdown cell that starts with '[![Open In Colab]'; it is
-added after the title when missing. With --check nothing is written and the exit code says
-whether any notebook was out of date.
+Usage: python tools/badges.py [--check] The badge is the line of the first markdown cell
+that starts with '[![Open In Colab]'; it is added after the title when missing. With
+--check nothing is written and the exit code says whether any notebook was out of date.
 
-The first code cell (backend, seeds, determinism, TF32) is the same boilerplate on every page
-(tools/setup_cell.py writes it): on the site it is folded behind one line that says what it does,
-while its printed versions and device stay visible.
+The first code cell (backend, seeds, determinism, TF32) is the same boilerplate on every
+page (tools/setup_cell.py writes it): on the site it is folded behind one line that says
+what it does, while its printed versions and device stay visible.
 """
 
 from __future__ import annotations

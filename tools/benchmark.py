@@ -1,10 +1,12 @@
-"""Benchmark the book: execute every notebook in a fresh kernel and record its wall time and the kernel's
-peak memory, with the machine described, into benchmarks/results.md (a markdown table, committed).
+"""Benchmark the book: execute every notebook in a fresh kernel and record its wall time
+and the kernel's peak memory, with the machine described, into benchmarks/results.md (a
+markdown table, committed).
 
 Usage: python tools/benchmark.py [--out benchmarks/results.md]   (or: make benchmark)
-Stored notebooks are not modified. Not a test: timings depend on the machine; the targets below are the
-budgets of a 2-core, 24 GB CPU machine (issue: every notebook under 90 s, median under 45 s, the whole book
-under 10 minutes, peak memory under 3 GB per notebook).
+Stored notebooks are not modified. Not a test: timings depend on the machine; the
+targets below are the budgets of a 2-core, 24 GB CPU machine (issue: every notebook
+under 90 s, median under 45 s, the whole book under 10 minutes, peak memory under 3 GB
+per notebook).
 """
 
 from __future__ import annotations
@@ -22,7 +24,10 @@ import psutil
 from bookmeta import ROOT, notebooks
 from kernel import run_in_fresh_kernel
 
-PEAK_RSS_CELL = "import resource\nprint(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)"  # KiB on Linux
+# KiB on Linux
+PEAK_RSS_CELL = (
+    "import resource\nprint(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)"
+)
 TARGETS = {"notebook_s": 90, "median_s": 45, "book_s": 600, "peak_gb": 3.0}
 
 
@@ -49,7 +54,8 @@ def machine() -> str:
     mem = psutil.virtual_memory().total / 1024**3
     return (
         f"{cpu_model()}, {os.cpu_count()} cores, {mem:.0f} GB RAM, "
-        f"Python {platform.python_version()}, TensorFlow {version('tensorflow')}, no GPU used"
+        f"Python {platform.python_version()}, TensorFlow {version('tensorflow')}, no "
+        "GPU used"
     )
 
 
@@ -71,8 +77,10 @@ def main(argv: list[str]) -> int:
     lines = [
         "# Benchmark of the book",
         "",
-        f"Measured {datetime.date.today().isoformat()} by `make benchmark` (tools/benchmark.py): each notebook "
-        "executed once in a fresh kernel, wall time including kernel start-up, peak resident memory of the kernel.",
+        f"Measured {datetime.date.today().isoformat()} by `make benchmark` "
+        "(tools/benchmark.py): each notebook "
+        "executed once in a fresh kernel, wall time including kernel start-up, peak "
+        "resident memory of the kernel.",
         "",
         f"Machine: {machine()}.",
         "",
@@ -81,8 +89,10 @@ def main(argv: list[str]) -> int:
         *[f"| `{name}` | {secs:.1f} | {peak:.2f} |" for name, secs, peak in rows],
         f"| **total** | **{total:.1f}** | |",
         "",
-        f"Median {median:.1f} s. Targets on a 2-core, 24 GB CPU machine: every notebook under {TARGETS['notebook_s']} s, "
-        f"median under {TARGETS['median_s']} s, the whole book under {TARGETS['book_s'] // 60} minutes, "
+        f"Median {median:.1f} s. Targets on a 2-core, 24 GB CPU machine: every "
+        f"notebook under {TARGETS['notebook_s']} s, "
+        f"median under {TARGETS['median_s']} s, the whole book under "
+        f"{TARGETS['book_s'] // 60} minutes, "
         f"peak memory under {TARGETS['peak_gb']:.0f} GB per notebook.",
         "",
         "Within targets: "

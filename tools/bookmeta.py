@@ -1,4 +1,5 @@
-"""What the authoring scripts share: the book's config, its notebooks and the Colab conventions."""
+"""What the authoring scripts share: the book's config, its notebooks and the Colab
+conventions."""
 
 from __future__ import annotations
 
@@ -24,7 +25,8 @@ def load_config() -> dict:
 
 
 def toc_files() -> list[str]:
-    """Every file named in _toc.yml (root first), as repo-relative paths without suffix."""
+    """Every file named in _toc.yml (root first), as repo-relative paths without
+    suffix."""
     toc = yaml.safe_load((ROOT / "_toc.yml").read_text())
     files = [toc["root"]]
 

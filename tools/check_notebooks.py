@@ -158,7 +158,8 @@ def main(argv: list[str]) -> int:
         "--backend",
         choices=BACKENDS,
         default=os.environ.get("KERAS_BACKEND", "tensorflow"),
-        help="the Keras backend to run under (default: $KERAS_BACKEND, else tensorflow)",
+        help="the Keras backend to run under (default: $KERAS_BACKEND, else "
+        "tensorflow)",
     )
     parser.add_argument(
         "--record", type=pathlib.Path, help="also write the results as a markdown table"
@@ -190,10 +191,12 @@ def main(argv: list[str]) -> int:
             f"# Notebooks under KERAS_BACKEND={args.backend} on CPU ({env})",
             "",
             f"Run of `{args.target}` on {datetime.date.today().isoformat()}, Python "
-            f"{platform.python_version()}, {platform.machine()}, {os.cpu_count()} cores: "
+            f"{platform.python_version()}, {platform.machine()}, {os.cpu_count()} "
+            "cores: "
             "every cell ran, asserts held and cells tagged raises-exception raised; "
             "outputs are not compared.",
-            f"Requirements and notebook code: fingerprint `{fingerprint(args.notebooks)}`.",
+            "Requirements and notebook code: fingerprint "
+            f"`{fingerprint(args.notebooks)}`.",
             "",
             "| notebook | result | seconds |",
             "|---|---|---|",

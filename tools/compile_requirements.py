@@ -1,12 +1,13 @@
 """Compile the exact pins from the short hand-written lists (make requirements).
 
-requirements.in      -> requirements.txt      what a reader needs to run the notebooks (Binder uses only this)
-requirements-dev.in  -> requirements-dev.txt  what building the site and the tests add: `-r requirements.txt`
-                                              plus the rest of their joint closure, so versions agree
+requirements.in      -> requirements.txt      what a reader needs to run the notebooks
+(Binder uses only this) requirements-dev.in  -> requirements-dev.txt  what building the
+site and the tests add: `-r requirements.txt` plus the rest of their joint closure, so
+versions agree
 
-Usage: python tools/compile_requirements.py [--upgrade]
-Without --upgrade, versions already pinned stay where they are (the current files are the constraints); with
-it, uv picks the newest versions the registry offers.
+Usage: python tools/compile_requirements.py [--upgrade] Without --upgrade, versions
+already pinned stay where they are (the current files are the constraints); with it, uv
+picks the newest versions the registry offers.
 """
 
 from __future__ import annotations
@@ -19,10 +20,13 @@ import tempfile
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 HEADERS = {
-    "requirements.txt": "# Exact pins for running the notebooks (Binder uses this file). Generated from requirements.in\n"
+    "requirements.txt": "# Exact pins for running the notebooks (Binder uses this "
+    "file). Generated from requirements.in\n"
     "# by `make requirements`; edit the .in file, not this one.\n",
-    "requirements-dev.txt": "# Exact pins for building the book and running its tests, on top of requirements.txt. Generated\n"
-    "# from requirements-dev.in by `make requirements`; edit the .in file, not this one.\n"
+    "requirements-dev.txt": "# Exact pins for building the book and running its "
+    "tests, on top of requirements.txt. Generated\n"
+    "# from requirements-dev.in by `make requirements`; edit the .in file, not this "
+    "one.\n"
     "-r requirements.txt\n",
 }
 

