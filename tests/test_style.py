@@ -1,5 +1,5 @@
 """ruff format and ruff check (ruff.toml: 88 columns, pycodestyle, pyflakes, import
-order) on the notebooks, tools and tests: code fits the site's code column and Colab's."""
+order) on the notebooks, tools and tests: code fits the site's code column and Colab."""
 
 from __future__ import annotations
 
