@@ -9,7 +9,8 @@ With Jupyter Book 1.0.4 (Sphinx 7.4, sphinx-thebe 0.3.1) the thebe configuration
 def _dedupe(app, pagename, templatename, context, doctree):
     seen, unique = set(), []
     for script in context.get("script_files", []):
-        # the duplicate differs only in filename None versus '' (an inline script either way)
+        # the duplicate differs only in filename None versus '' (an inline script either
+        # way)
         key = (
             getattr(script, "filename", script) or "",
             tuple(sorted(getattr(script, "attributes", {}).items())),
