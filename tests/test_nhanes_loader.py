@@ -9,6 +9,7 @@ must be a clear error, never an empty frame.
 from __future__ import annotations
 
 import json
+import pathlib
 
 import numpy as np
 import pandas as pd
@@ -31,7 +32,8 @@ def loader() -> dict:
     assert len(cells) == 1, (
         f"expected exactly one cell tagged nhanes-loader, found {len(cells)}"
     )
-    namespace: dict = {}
+    # what the chapter's setup cell imports for it
+    namespace: dict = {"pathlib": pathlib, "np": np, "pd": pd}
     exec(
         compile("".join(cells[0]["source"]), f"{NOTEBOOK.name}[nhanes-loader]", "exec"),
         namespace,
