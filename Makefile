@@ -29,7 +29,7 @@ test: python-check $(VENV)/.installed
 ## make test-oldest: every notebook on the oldest supported TensorFlow/Keras (requirements-oldest.txt), outputs
 ## not compared: cells run, asserts hold, raises-exception cells raise; the result goes to benchmarks/oldest.md
 test-oldest: $(OLDEST)/.installed
-	$(OLDEST)/bin/python tools/check_notebooks.py --record benchmarks/oldest.md book/*.ipynb
+	$(OLDEST)/bin/python tools/check_notebooks.py --record benchmarks/oldest.md $(or $(NB),book/*.ipynb)
 
 $(OLDEST)/.installed: requirements-oldest.txt
 	test -x $(OLDEST)/bin/python || $(PYTHON) -m venv $(OLDEST)
@@ -40,14 +40,15 @@ $(OLDEST)/.installed: requirements-oldest.txt
 ## make test-jax / make test-torch: every notebook under KERAS_BACKEND=jax / torch on CPU, outputs not
 ## compared; the results go to benchmarks/jax-cpu.md / torch-cpu.md, which the backend tables are made from
 ## (make test runs the JAX half itself too). PyTorch gets its own environment (requirements-torch.txt).
+## NB=book/x.ipynb runs one notebook and updates its row (so do make test-oldest NB=...).
 test-jax: $(VENV)/.installed
 	$(BIN)/python tools/check_notebooks.py --backend jax --target "make test-jax" \
-		--record benchmarks/jax-cpu.md book/*.ipynb
+		--record benchmarks/jax-cpu.md $(or $(NB),book/*.ipynb)
 	$(BIN)/python tools/backend_tables.py
 
 test-torch: $(TORCH)/.installed
 	$(TORCH)/bin/python tools/check_notebooks.py --backend torch --target "make test-torch" \
-		--record benchmarks/torch-cpu.md book/*.ipynb
+		--record benchmarks/torch-cpu.md $(or $(NB),book/*.ipynb)
 	$(BIN)/python tools/backend_tables.py
 
 $(TORCH)/.installed: requirements.txt requirements-dev.txt requirements-torch.txt

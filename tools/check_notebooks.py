@@ -1,23 +1,20 @@
-"""Execute notebooks without comparing their outputs: every cell runs, every assert
-holds, and every cell
-tagged raises-exception raises. Stored notebooks are not modified.
+"""Execute notebooks without comparing outputs: every cell runs, every assert holds,
+and every cell tagged raises-exception raises. Stored notebooks are not modified.
 
-Usage: python tools/check_notebooks.py [--record FILE] book/*.ipynb
+Usage: python tools/check_notebooks.py [--backend B] [--record FILE] book/*.ipynb
 `make test-oldest` runs it in the oldest supported environment
-(requirements-oldest.txt), where numbers differ
-from the stored outputs but every claim must still hold. A chapter that needs a newer
-library says so in its
-first markdown cell, as "**Needs Keras 3.12 or newer**" (or TensorFlow); it is then
-skipped here on older
-versions, and the skip is reported.
+(requirements-oldest.txt), where numbers differ from the stored outputs but every claim
+must still hold; `make test-jax` and `make test-torch` run it under the other Keras
+backends. A chapter that needs a newer library says so in its first markdown cell, as
+"**Needs Keras 3.12 or newer**" (or TensorFlow); it is then skipped on older versions,
+and the skip is reported.
 
-With --record, the results go to a markdown file with a fingerprint of what they depend
-on (the requirement
-files and the code cells of every notebook, comments left out).
-tests/test_check_notebooks.py fails when the fingerprint no longer
-matches, so a change to either is followed by a new `make test-oldest` run, recorded and
-committed: CI itself
-does not rebuild the second environment (it would double CI's time).
+With --record, the results go to a markdown file: a fingerprint of the requirement
+files, and per notebook the result, the time and a fingerprint of its code (comments
+left out). Notebooks not run this time keep their rows, so re-running one notebook
+updates the record. tests/test_backends.py fails when a fingerprint no longer matches,
+so a change is followed by a new run, recorded and committed: CI itself does not build
+the second environments.
 """
 
 from __future__ import annotations
@@ -55,7 +52,10 @@ REQUIREMENTS = (
 )
 RECORD_TAG = "record"
 ANSI = re.compile(r"\x1b\[[0-9;]*m")
-FINGERPRINT = re.compile(r"fingerprint `([0-9a-f]{16})`")
+FINGERPRINT = re.compile(r"Requirements: fingerprint `([0-9a-f]{16})`")
+ROW = re.compile(
+    r"^\| `(\S+\.ipynb)` \| (.+?) \| ([\d.]+) \| `([0-9a-f]{16})` \|$", re.M
+)
 NEEDS = re.compile(r"\*\*Needs (TensorFlow|Keras) (\d+(?:\.\d+)*) or newer\*\*")
 PACKAGES = {"TensorFlow": "tensorflow", "Keras": "keras"}
 
@@ -88,23 +88,38 @@ def without_comments(code: str) -> str:
         return code
 
 
-def fingerprint(notebooks: list[pathlib.Path]) -> str:
-    """A short hash of the requirement files and the code of the notebooks: what the
-    recorded result rests on."""
+def requirements_fingerprint() -> str:
+    """A short hash of the requirement files: what every recorded result rests on."""
     digest = hashlib.sha256()
     for name in REQUIREMENTS:
         digest.update((ROOT / name).read_bytes())
-    for path in sorted(notebooks):
-        cells = json.loads(path.read_text())["cells"]
-        digest.update(path.name.encode())
-        digest.update(
-            "".join(
-                without_comments("".join(c["source"]))
-                for c in cells
-                if c["cell_type"] == "code"
-            ).encode()
-        )
     return digest.hexdigest()[:16]
+
+
+def code_fingerprint(path: pathlib.Path) -> str:
+    """A short hash of a notebook's code cells, comments left out."""
+    cells = json.loads(path.read_text())["cells"]
+    code = "".join(
+        without_comments("".join(c["source"]))
+        for c in cells
+        if c["cell_type"] == "code"
+    )
+    return hashlib.sha256(code.encode()).hexdigest()[:16]
+
+
+def read_record(path: pathlib.Path) -> tuple[str | None, dict[str, tuple], list[str]]:
+    """(requirements fingerprint, notebook -> (result, seconds, code fingerprint),
+    measured lines) of a record written by this script; empty when there is none."""
+    if not path.exists():
+        return None, {}, []
+    text = path.read_text()
+    found = FINGERPRINT.search(text)
+    rows = {
+        m.group(1): (m.group(2), float(m.group(3)), m.group(4))
+        for m in ROW.finditer(text)
+    }
+    measured = [ln for ln in text.splitlines() if ln.startswith("- `book/")]
+    return (found.group(1) if found else None), rows, measured
 
 
 class Result(NamedTuple):
@@ -151,6 +166,16 @@ def check(
     return Result(status, seconds, recorded_lines(nb))
 
 
+def summary(rows) -> str:
+    statuses = [r[0] for r in rows]
+    failed = sum(s.startswith("FAILED") for s in statuses)
+    passed = sum(s.startswith("ok") for s in statuses)
+    skipped = len(statuses) - failed - passed
+    return f"{passed} passed, {failed} failed" + (
+        f", {skipped} skipped" if skipped else ""
+    )
+
+
 def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("notebooks", nargs="+", type=pathlib.Path)
@@ -172,41 +197,44 @@ def main(argv: list[str]) -> int:
     if args.backend != "tensorflow":
         packages = {"Keras": "keras", FRAMEWORKS[args.backend]: args.backend}
     env = ", ".join(f"{name} {version(pkg)}" for name, pkg in packages.items())
-    rows, recorded = [], []
-    for path in args.notebooks:
-        status, seconds, measured = check(path, args.backend)
-        rows.append((path.as_posix(), status, seconds))
-        recorded += [f"- `{path.as_posix()}`: {line}" for line in measured]
-        print(f"{path.as_posix():<40} {seconds:6.1f} s  {status}", flush=True)
-    failed = sum(1 for _, status, _ in rows if status.startswith("FAILED"))
-    passed = sum(1 for _, status, _ in rows if status.startswith("ok"))
-    skipped = len(rows) - failed - passed
-    summary = f"{passed} passed, {failed} failed" + (
-        f", {skipped} skipped" if skipped else ""
+    old_fingerprint, rows, measured = (
+        read_record(args.record) if args.record else (None, {}, [])
     )
+    if old_fingerprint != requirements_fingerprint():
+        rows, measured = {}, []  # other requirements: nothing recorded still holds
+    this_run = []
+    for path in args.notebooks:
+        name = path.as_posix()
+        status, seconds, lines = check(path, args.backend)
+        this_run.append((status,))
+        rows[name] = (status, seconds, code_fingerprint(path))
+        measured = [m for m in measured if not m.startswith(f"- `{name}`")]
+        measured += [f"- `{name}`: {line}" for line in lines]
+        print(f"{name:<40} {seconds:6.1f} s  {status}", flush=True)
     print(f"KERAS_BACKEND={args.backend}: {env}, Python {platform.python_version()}")
-    print(summary)
+    print(summary(this_run))
     if args.record:
         lines = [
             f"# Notebooks under KERAS_BACKEND={args.backend} on CPU ({env})",
             "",
-            f"Run of `{args.target}` on {datetime.date.today().isoformat()}, Python "
-            f"{platform.python_version()}, {platform.machine()}, {os.cpu_count()} "
-            "cores: "
-            "every cell ran, asserts held and cells tagged raises-exception raised; "
-            "outputs are not compared.",
-            "Requirements and notebook code: fingerprint "
-            f"`{fingerprint(args.notebooks)}`.",
+            f"Runs of `{args.target}` (last on {datetime.date.today().isoformat()}), "
+            f"Python {platform.python_version()}, {platform.machine()}, "
+            f"{os.cpu_count()} cores: every cell ran, asserts held and cells tagged "
+            "raises-exception raised; outputs are not compared.",
+            f"Requirements: fingerprint `{requirements_fingerprint()}`.",
             "",
-            "| notebook | result | seconds |",
-            "|---|---|---|",
+            "| notebook | result | seconds | code |",
+            "|---|---|---|---|",
         ]
-        lines += [f"| `{p}` | {s} | {t:.1f} |" for p, s, t in rows]
-        lines += ["", summary, ""]
-        if recorded:
-            lines += ["## Measured by cells tagged `record`", "", *recorded, ""]
+        lines += [
+            f"| `{n}` | {s} | {t:.1f} | `{c}` |"
+            for n, (s, t, c) in sorted(rows.items())
+        ]
+        lines += ["", summary(rows.values()), ""]
+        if measured:
+            lines += ["## Measured by cells tagged `record`", "", *sorted(measured), ""]
         args.record.write_text("\n".join(lines))
-    return 1 if failed else 0
+    return 1 if any(s.startswith("FAILED") for (s,) in this_run) else 0
 
 
 if __name__ == "__main__":
