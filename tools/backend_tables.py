@@ -14,12 +14,12 @@ stale)
 
 from __future__ import annotations
 
-import json
 import pathlib
 import re
 import sys
 
 import nbformat
+from check_notebooks import recorded_lines
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 BENCH = ROOT / "benchmarks"
@@ -89,20 +89,9 @@ def backend_table() -> str:
     return "\n".join(lines)
 
 
-def stored_record_lines(path: pathlib.Path) -> list[str]:
-    """What the notebook's own `record` cells printed in its stored (TensorFlow)
-    outputs."""
-    lines = []
-    for cell in json.loads(path.read_text())["cells"]:
-        if "record" in cell.get("metadata", {}).get("tags", []):
-            for out in cell.get("outputs", []):
-                if out.get("name") == "stdout":
-                    lines += "".join(out["text"]).splitlines()
-    return lines
-
-
 def timing_table() -> str:
-    sources = [("stored outputs of this chapter", stored_record_lines(CHAPTER_12))]
+    stored = recorded_lines(nbformat.read(CHAPTER_12, as_version=4))
+    sources = [("stored outputs of this chapter", stored)]
     for name in ("jax-cpu.md", "torch-cpu.md", "gpu.md"):
         mine = [ln for ln in read(name).splitlines() if CHAPTER_12.name in ln]
         sources.append((f"benchmarks/{name}", mine))
