@@ -5,10 +5,11 @@ Keras 3 picks the cuDNN kernel silently (it no longer warns when it cannot): it 
 activation="tanh", recurrent_activation="sigmoid", recurrent_dropout=0, unroll=False,
 use_bias=True, GRU reset_after=True, use_cudnn not False, and no cell wrapped in
 keras.layers.RNN. The check reads the code of every code cell. A cell that builds a
-non-eligible layer on purpose carries the comment # cudnn: not eligible on purpose
-(<why>) Masks that are not right-padded also rule cuDNN out; they depend on data, so the
-GPU dress rehearsal (tests/test_gpu_rehearsal.py) checks them while it executes every
-notebook.
+non-eligible layer on purpose carries the tag `cudnn-not-eligible`, with the reason in
+its metadata (`cudnn_not_eligible`, tools/celltags.py), so that no marker comment sits
+in the code a learner reads. Masks that are not right-padded also rule cuDNN out; they
+depend on data, so the GPU dress rehearsal (tests/test_gpu_rehearsal.py) checks them
+while it executes every notebook.
 """
 
 from __future__ import annotations
@@ -16,9 +17,9 @@ from __future__ import annotations
 import ast
 
 import pytest
+from celltags import CUDNN_OFF, CUDNN_WHY, cudnn_reason, tags
 from conftest import parse_cell
 
-MARKER = "# cudnn: not eligible on purpose"
 ELIGIBLE = {  # keyword: the values that keep a layer cuDNN-eligible
     "activation": {"tanh"},
     "recurrent_activation": {"sigmoid"},
@@ -72,15 +73,20 @@ def test_recurrent_layers_are_cudnn_eligible_or_say_why(notebook):
     path, nb = notebook
     for i, cell in enumerate(c for c in nb["cells"] if c["cell_type"] == "code"):
         code = "".join(cell["source"])
+        assert "# cudnn:" not in code, (
+            f"{path}, code cell {i}: the cuDNN marker is a tag ({CUDNN_OFF}), not a "
+            "comment"
+        )
         problems = problems_in(code)
-        if problems and MARKER not in code:
+        if problems and CUDNN_OFF not in tags(cell):
             pytest.fail(
                 f"{path}, code cell {i}: not cuDNN-eligible: {problems}. Fix it, or "
-                f"add '{MARKER} (why)'."
+                f"tag the cell {CUDNN_OFF} and say why in metadata.{CUDNN_WHY}."
             )
-        if MARKER in code:
-            reason = code.split(MARKER, 1)[1].split("\n", 1)[0].strip(" ():-")
-            assert reason, f"{path}, code cell {i}: say why after '{MARKER}'"
+        if CUDNN_OFF in tags(cell):
+            assert cudnn_reason(cell), (
+                f"{path}, code cell {i}: say why in metadata.{CUDNN_WHY}"
+            )
 
 
 @pytest.mark.parametrize(

@@ -10,7 +10,7 @@ Outputs are not compared (nbval does that); the notebook must finish. Cells tagg
 `use_cudnn=True`) are listed in the report.
 
 A layer off the cuDNN path fails the test unless the cell that built or called it
-carries `# cudnn: not eligible on purpose (why)`.
+carries the tag `cudnn-not-eligible` (tools/celltags.py).
 """
 
 from __future__ import annotations
@@ -21,11 +21,11 @@ import pathlib
 
 import nbformat
 import pytest
+from celltags import CUDNN_OFF, CUDNN_WHY
 from conftest import ROOT
 from gpu_rehearsal import INSTALLED
 from kernel import executed_cells, run_in_fresh_kernel, tagged_cells_that_did_not_raise
 from nbclient.exceptions import CellExecutionError
-from test_gpu_readiness import MARKER
 
 HOOK = ROOT / "tests" / "gpu_rehearsal.py"
 
@@ -62,7 +62,7 @@ def off_path_without_marker(nb, calls: list[dict]) -> list[str]:
             # on the fast path, or a call that failed on purpose and so took no path
             continue
         where = {call["built_in_cell"], call["called_in_cell"]} - {None}
-        if not any(MARKER in cells[n - 1].source for n in where):
+        if not any(CUDNN_OFF in cells[n - 1].metadata.get("tags", []) for n in where):
             bad.append(
                 f"{call['class']} {call['layer']} (cells {sorted(where)}): "
                 f"{call['path']}"
@@ -95,7 +95,9 @@ def test_notebook_runs_under_the_gpu_rehearsal(notebook, tmp_path, book_report):
         + (f"; cells {gpu_runs} raise on a CPU but run with a GPU" if gpu_runs else "")
     )
     bad = off_path_without_marker(nb, calls)
-    assert not bad, f"{path}: layers off the cuDNN path without '{MARKER} (why)': {bad}"
+    assert not bad, (
+        f"{path}: layers off the cuDNN path without the tag {CUDNN_OFF}: {bad}"
+    )
 
 
 # ---- the rehearsal itself: it must catch what a GPU would ----
@@ -111,9 +113,12 @@ model.fit(x, y, epochs=1, verbose=0)
 """
 
 
-def fixture_notebook(extra: str = "", comment: str = ""):
+def fixture_notebook(extra: str = "", why: str = ""):
     nb = nbformat.v4.new_notebook()
-    nb.cells = [nbformat.v4.new_code_cell(comment + FIXTURE.format(extra=extra))]
+    cell = nbformat.v4.new_code_cell(FIXTURE.format(extra=extra))
+    if why:
+        cell.metadata.update({"tags": [CUDNN_OFF], CUDNN_WHY: why})
+    nb.cells = [cell]
     return nb
 
 
@@ -129,9 +134,7 @@ def test_the_same_fit_passes_on_a_plain_cpu_kernel():
 
 
 def test_use_cudnn_false_is_the_way_out_and_is_recorded(tmp_path):
-    nb = fixture_notebook(
-        extra=", use_cudnn=False", comment=f"{MARKER} (left-padded mask)\n"
-    )
+    nb = fixture_notebook(extra=", use_cudnn=False", why="left-padded mask")
     calls = rehearse(nb, tmp_path)
     assert calls and {c["path"] for c in calls} == {"generic: use_cudnn=False"}
     assert off_path_without_marker(nb, calls) == []

@@ -15,7 +15,7 @@ from __future__ import annotations
 import sys
 
 import nbformat
-from bookmeta import NOTEBOOK_METADATA, badge_markdown, load_config, notebooks
+from bookmeta import badge_markdown, load_config, notebook_metadata, notebooks
 from setup_cell import refresh_setup_cell
 
 BADGE_PREFIX = "[![Open In Colab]"
@@ -33,7 +33,11 @@ def refresh(nb, path, config) -> bool:
     ).rstrip()
     changed = new_source != first_md.source
     first_md.source = new_source
-    for key, value in NOTEBOOK_METADATA.items():
+    wanted = notebook_metadata(path)
+    if "accelerator" not in wanted and "accelerator" in nb.metadata:
+        del nb.metadata["accelerator"]
+        changed = True
+    for key, value in wanted.items():
         if key == "language_info":
             if nb.metadata.get(key, {}).get("name") != "python":
                 nb.metadata[key] = dict(nb.metadata.get(key, {}), name="python")

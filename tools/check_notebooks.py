@@ -34,11 +34,11 @@ from importlib.metadata import version
 from typing import NamedTuple
 
 import nbformat
+from celltags import RECORD, tags
 from kernel import (
     BACKENDS,
     FRAMEWORKS,
     run_in_fresh_kernel,
-    skip_cells_of_other_backends,
     tagged_cells_that_did_not_raise,
 )
 from nbclient.exceptions import CellExecutionError
@@ -50,7 +50,6 @@ REQUIREMENTS = (
     "requirements-oldest.txt",
     "requirements-torch.txt",
 )
-RECORD_TAG = "record"
 ANSI = re.compile(r"\x1b\[[0-9;]*m")
 FINGERPRINT = re.compile(r"Requirements: fingerprint `([0-9a-f]{16})`")
 ROW = re.compile(
@@ -133,7 +132,7 @@ def recorded_lines(nb) -> list[str]:
     timings)."""
     lines = []
     for cell in nb.cells:
-        if cell.cell_type == "code" and RECORD_TAG in cell.metadata.get("tags", []):
+        if cell.cell_type == "code" and RECORD in tags(cell):
             for out in cell.get("outputs", []):
                 if out.output_type == "stream" and out.name == "stdout":
                     lines += [ln for ln in out.text.splitlines() if ln.strip()]
@@ -143,14 +142,11 @@ def recorded_lines(nb) -> list[str]:
 def check(
     path: pathlib.Path, backend: str = "tensorflow", env: dict[str, str] | None = None
 ) -> Result:
-    """Run one notebook under `backend`. Cells tagged for another backend (jax-only,
-    ...) are
-    not run; "ok" then says how many."""
+    """Run one notebook under `backend`, every cell, as Colab's Run all does."""
     nb = nbformat.read(path, as_version=4)
     need = unmet_need(nb)
     if need:
         return Result(f"skipped ({need})", 0.0, [])
-    skipped = skip_cells_of_other_backends(nb, backend)
     try:
         seconds = run_in_fresh_kernel(nb, {**(env or {}), "KERAS_BACKEND": backend})
     except CellExecutionError as err:
@@ -160,9 +156,7 @@ def check(
     if silent:
         status = f"FAILED: cells {silent} are tagged raises-exception but did not raise"
     else:
-        status = "ok" + (
-            f" ({len(skipped)} cells for another backend not run)" if skipped else ""
-        )
+        status = "ok"
     return Result(status, seconds, recorded_lines(nb))
 
 

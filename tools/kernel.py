@@ -20,33 +20,6 @@ BACKENDS = ("tensorflow", "jax", "torch")
 FRAMEWORKS = {"tensorflow": "TensorFlow", "jax": "JAX", "torch": "PyTorch"}
 
 
-def only_tag(backend: str) -> str:
-    """The tag of a cell that makes sense on one backend only: tensorflow-only,
-    jax-only, torch-only."""
-    return f"{backend}-only"
-
-
-def skip_cells_of_other_backends(nb, backend: str) -> list[int]:
-    """Blank (in place) the code cells tagged for another backend; return their indices
-    among code cells.
-
-    A skipped cell keeps a comment, so it still counts as executed, and loses
-    raises-exception."""
-    skipped = []
-    for i, cell in enumerate(c for c in nb.cells if c.cell_type == "code"):
-        tags = cell.metadata.get("tags", [])
-        others = [
-            t
-            for t in tags
-            if t in {only_tag(b) for b in BACKENDS} - {only_tag(backend)}
-        ]
-        if others:
-            cell.source = f"# skipped under KERAS_BACKEND={backend}: tagged {others[0]}"
-            cell.metadata["tags"] = [t for t in tags if t != "raises-exception"]
-            skipped.append(i)
-    return skipped
-
-
 def run_in_fresh_kernel(nb, env: dict[str, str] | None = None) -> float:
     """Execute nb in place in a new kernel, in an empty temporary folder; return the
     wall time in seconds.
