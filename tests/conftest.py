@@ -6,6 +6,7 @@ from __future__ import annotations
 import ast
 import collections
 import json
+import os
 import pathlib
 import sys
 
@@ -16,9 +17,24 @@ BOOK = ROOT / "book"
 sys.path.insert(0, str(ROOT / "tools"))
 from bookmeta import load_config, toc_files  # noqa: E402  (readers shared with the authoring tools)
 
-NOTEBOOKS = sorted(
+ALL_NOTEBOOKS = sorted(
     p for p in BOOK.rglob("*.ipynb") if ".ipynb_checkpoints" not in p.parts
 )
+
+
+def selected(notebooks: list[pathlib.Path], names: str) -> list[pathlib.Path]:
+    """The notebooks `make test NB=...` names (space-separated paths), else all."""
+    wanted = {(ROOT / n).resolve() for n in names.split()}
+    return [p for p in notebooks if p.resolve() in wanted] if wanted else notebooks
+
+
+# The tests that run once per notebook run for these: all of them, or the ones named by
+# `make test NB=book/x.ipynb` (which exports BOOK_NOTEBOOKS).
+NOTEBOOKS = selected(ALL_NOTEBOOKS, os.environ.get("BOOK_NOTEBOOKS", ""))
+if not NOTEBOOKS:
+    raise SystemExit(
+        f"BOOK_NOTEBOOKS={os.environ['BOOK_NOTEBOOKS']!r}: no such notebook"
+    )
 
 
 @pytest.fixture(scope="session")

@@ -15,7 +15,7 @@ import re
 import pytest
 from bookmeta import GPU_NOTEBOOKS
 from celltags import IGNORE_OUTPUT, fold_label, tags
-from conftest import NOTEBOOKS, ROOT, parse_cell
+from conftest import ALL_NOTEBOOKS, ROOT, parse_cell
 from setup_cell import PRINTED as SETUP_PRINTED
 from setup_cell import expected_setup
 
@@ -581,7 +581,7 @@ ASSERTS_KEPT = 298
 def test_the_book_keeps_its_checks():
     import json
 
-    total = sum(assert_count(json.loads(p.read_text())) for p in NOTEBOOKS)
+    total = sum(assert_count(json.loads(p.read_text())) for p in ALL_NOTEBOOKS)
     assert total >= ASSERTS_KEPT, (
         f"the book runs {total} asserts, fewer than {ASSERTS_KEPT}: fold checks, do "
         "not delete them"

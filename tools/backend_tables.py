@@ -1,9 +1,12 @@
 """Write the backend tables from the recorded runs, never by hand.
 
-- README.md and book/intro.ipynb, between `<!-- backend-table:start -->` and `...:end
-  -->`: one row per notebook, one column per backend and device, from
+- README.md and book/testing.ipynb (the appendix "How this book is tested"), between
+  `<!-- backend-table:start -->` and `...:end -->`: one row per notebook, one column per
+  backend and device, from
   benchmarks/results.md (TensorFlow, make benchmark), jax-cpu.md (make test-jax),
-  torch-cpu.md (make test-torch) and gpu.md (make gpu-run on a GPU machine).
+  torch-cpu.md (make test-torch) and gpu.md (make gpu-run on a GPU machine). A row of a
+  record whose notebook or requirements changed since it was run is marked "changed
+  since its last run" (check_notebooks.stale_rows), not shown as a pass of today's code.
 - book/12_fast_rnns.ipynb, between `<!-- backend-timing-table:start -->` and `...:end
   -->`: the fused-path-versus-`use_cudnn=False` ratios of chapter 12's `record` cell,
   from its own stored TensorFlow output and the records above.
@@ -19,11 +22,12 @@ import re
 import sys
 
 import nbformat
-from check_notebooks import recorded_lines
+from check_notebooks import recorded_lines, stale_rows
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 BENCH = ROOT / "benchmarks"
 CHAPTER_12 = ROOT / "book" / "12_fast_rnns.ipynb"
+APPENDIX = ROOT / "book" / "testing.ipynb"
 TABLE = "backend-table"
 TIMING = "backend-timing-table"
 COLUMNS = [  # (heading, record file, backend in the record's rows or None)
@@ -45,8 +49,13 @@ def read(name: str) -> str:
     return path.read_text() if path.exists() else ""
 
 
+def notebooks() -> list[pathlib.Path]:
+    return sorted((ROOT / "book").glob("*.ipynb"))
+
+
 def results(name: str, backend: str | None) -> dict[str, str]:
-    """notebook -> "✓ 41 s" / "✗" from one record's table."""
+    """notebook -> "✓ 41 s" / "✗" from one record's table; a stale row of a record
+    with code fingerprints says so."""
     found = {}
     for line in read(name).splitlines():
         m = ROW.match(line)
@@ -63,19 +72,21 @@ def results(name: str, backend: str | None) -> dict[str, str]:
             found[m.group(1)] = f"✓ {float(cells[1]):.0f} s"
         else:
             found[m.group(1)] = "✗ " + cells[0].removeprefix("FAILED: ")[:40]
+    if "Requirements: fingerprint" in read(name):
+        for nb, why in stale_rows(BENCH / name, notebooks()).items():
+            if nb in found:
+                found[nb] += f" ({why})"
     return found
 
 
 def backend_table() -> str:
-    notebooks = sorted(
-        p.relative_to(ROOT).as_posix() for p in (ROOT / "book").glob("*.ipynb")
-    )
+    names = [p.relative_to(ROOT).as_posix() for p in notebooks()]
     columns = [(head, results(name, backend)) for head, name, backend in COLUMNS]
     lines = [
         "| notebook | " + " | ".join(head for head, _ in columns) + " |",
         "|---|" + "---|" * len(columns),
     ]
-    for nb in notebooks:
+    for nb in names:
         cells = [found.get(nb, "not run yet") for _, found in columns]
         lines.append(f"| {pathlib.Path(nb).stem} | " + " | ".join(cells) + " |")
     lines += [
@@ -141,9 +152,7 @@ def targets() -> dict[pathlib.Path, tuple[str, str]]:
     out = {
         readme: (readme.read_text(), fill(readme.read_text(), TABLE, backend_table()))
     }
-    out[ROOT / "book" / "intro.ipynb"] = fill_notebook(
-        ROOT / "book" / "intro.ipynb", TABLE, backend_table()
-    )
+    out[APPENDIX] = fill_notebook(APPENDIX, TABLE, backend_table())
     out[CHAPTER_12] = fill_notebook(CHAPTER_12, TIMING, timing_table())
     return out
 

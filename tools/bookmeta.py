@@ -12,7 +12,8 @@ ROOT = pathlib.Path(__file__).resolve().parent.parent
 BADGE_IMAGE = "https://colab.research.google.com/assets/colab-badge.svg"
 
 # Colab opens a notebook on a GPU runtime when its metadata asks for one. Only the
-# chapters that use a GPU ask: the others would spend the learner's GPU quota for nothing.
+# chapters that use a GPU ask: the others would spend the learner's GPU quota for
+# nothing.
 GPU_NOTEBOOKS = {"09_convlstm", "10_forecasting", "11_nhanes", "12_fast_rnns"}
 NOTEBOOK_METADATA = {
     "colab": {"provenance": []},
@@ -23,7 +24,8 @@ GPU_METADATA = {"accelerator": "GPU", "colab": {"gpuType": "T4", "provenance": [
 
 
 def notebook_metadata(notebook: pathlib.Path) -> dict:
-    """The Colab metadata a notebook should carry: a GPU runtime only where it uses one."""
+    """The Colab metadata a notebook should carry: a GPU runtime only where it uses
+    one."""
     if notebook.stem in GPU_NOTEBOOKS:
         return {**NOTEBOOK_METADATA, **GPU_METADATA}
     return dict(NOTEBOOK_METADATA)

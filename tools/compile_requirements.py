@@ -1,9 +1,12 @@
 """Compile the exact pins from the short hand-written lists (make requirements).
 
 requirements.in      -> requirements.txt      what a reader needs to run the notebooks
-(Binder uses only this) requirements-dev.in  -> requirements-dev.txt  what building the
-site and the tests add: `-r requirements.txt` plus the rest of their joint closure, so
-versions agree
+                                              (Binder uses only this)
+requirements-dev.in  -> requirements-dev.txt  what building the site and the tests add:
+                                              `-r requirements.txt` plus the rest of
+                                              their joint closure, so versions agree
+requirements-book.in -> requirements-book.txt what `make book` alone needs (no
+                                              TensorFlow), at the versions of the above
 
 Usage: python tools/compile_requirements.py [--upgrade] Without --upgrade, versions
 already pinned stay where they are (the current files are the constraints); with it, uv
@@ -28,6 +31,10 @@ HEADERS = {
     "# from requirements-dev.in by `make requirements`; edit the .in file, not this "
     "one.\n"
     "-r requirements.txt\n",
+    "requirements-book.txt": "# Exact pins for `make book` alone (builds the site, "
+    "executes nothing), at the versions of\n"
+    "# requirements-dev.txt. Generated from requirements-book.in by "
+    "`make requirements`.\n",
 }
 
 
@@ -86,6 +93,10 @@ def main(argv: list[str]) -> int:
         everything = compile_pins(
             [ROOT / "requirements.in", ROOT / "requirements-dev.in"], flat
         )
+        # the site alone, at the versions just chosen for the whole
+        pinned = pathlib.Path(tmp) / "everything.txt"
+        pinned.write_text("\n".join(everything) + "\n")
+        book = compile_pins([ROOT / "requirements-book.in"], [pinned])
     reader_names = {name(p) for p in reader}
     dev = [p for p in everything if name(p) not in reader_names]
     (ROOT / "requirements.txt").write_text(
@@ -94,8 +105,12 @@ def main(argv: list[str]) -> int:
     (ROOT / "requirements-dev.txt").write_text(
         HEADERS["requirements-dev.txt"] + "\n".join(dev) + "\n"
     )
+    (ROOT / "requirements-book.txt").write_text(
+        HEADERS["requirements-book.txt"] + "\n".join(book) + "\n"
+    )
     print(
-        f"requirements.txt: {len(reader)} pins; requirements-dev.txt: {len(dev)} more"
+        f"requirements.txt: {len(reader)} pins; requirements-dev.txt: {len(dev)} more; "
+        f"requirements-book.txt: {len(book)}"
     )
     return 0
 

@@ -104,8 +104,22 @@ def expected_setup(source: str) -> str:
     return setup_source(chapter_imports(source), int(seeds[0]) if seeds else 7)
 
 
+def is_setup_cell(source: str) -> bool:
+    """Whether a cell is (an older or newer version of) the book's setup cell."""
+    return "KERAS_BACKEND" in source and "set_random_seed" in source
+
+
 def refresh_setup_cell(nb) -> bool:
-    """Rewrite the first code cell and its fold; True when something changed."""
+    """Rewrite the setup cell and its fold; True when something changed. A notebook
+    whose first code cell is its author's own (a new chapter) gets a setup cell
+    inserted before it, and keeps that cell."""
+    import nbformat
+
+    first = next((c for c in nb.cells if c.cell_type == "code"), None)
+    if first is None or not is_setup_cell(first.source):
+        setup = nbformat.v4.new_code_cell(setup_source([], 7))
+        at = nb.cells.index(first) if first is not None else len(nb.cells)
+        nb.cells.insert(at, setup)
     setup = next(c for c in nb.cells if c.cell_type == "code")
     new = expected_setup(setup.source)
     tags = setup.metadata.setdefault("tags", [])
