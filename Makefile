@@ -81,6 +81,7 @@ gpu-run:
 execute: $(VENV)/.installed
 	@test -n "$(NB)" || { echo "usage: make execute NB=book/<notebook>.ipynb"; exit 2; }
 	$(BIN)/python tools/execute.py $(NB)
+	$(BIN)/python tools/backend_tables.py
 
 ## make badges: refresh every notebook's Colab badge and metadata from _config.yml
 badges: $(VENV)/.installed
