@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import statistics
 import urllib.parse
 
@@ -124,12 +125,15 @@ def test_sidebar_lists_every_page(browser, site_url, toc):
 
 def markdown_mentions(page: str, word: str) -> bool:
     """Whether the prose (markdown cells or a .md page) of a toc page mentions word."""
+    as_word = re.compile(rf"(?<!\w){re.escape(word)}(?!\w)")  # not inside 05_return_...
     md = ROOT / f"{page}.md"
     if md.exists():
-        return word in md.read_text()
+        return bool(as_word.search(md.read_text()))
     cells = json.loads((ROOT / f"{page}.ipynb").read_text())["cells"]
     return any(
-        word in "".join(c["source"]) for c in cells if c["cell_type"] == "markdown"
+        as_word.search("".join(c["source"]))
+        for c in cells
+        if c["cell_type"] == "markdown"
     )
 
 
@@ -374,3 +378,50 @@ def test_the_cheat_sheet_shows_its_table_in_the_first_two_screens(browser, site_
     finally:
         reset_width(browser)
     assert top is not None and top < 2 * DESKTOP[1], f"the table starts at {top} px"
+
+
+def error_messages() -> list[str]:
+    """The messages the error page explains: the code spans with a space in its `### `
+    headings, up to its section of silent mistakes (whose headings are not messages)."""
+    cells = json.loads((ROOT / "book" / "errors.ipynb").read_text())["cells"]
+    text = "".join(
+        "".join(c["source"]) + "\n" for c in cells if c["cell_type"] == "markdown"
+    )
+    headings = [
+        line
+        for line in text.split("## Silent mistakes")[0].splitlines()
+        if line.startswith("### ")
+    ]
+    spans = [
+        a or b for h in headings for a, b in re.findall(r"``\s?(.+?)\s?``|`([^`]+)`", h)
+    ]
+    return [span.replace("`", "") for span in spans if " " in span]
+
+
+def search(driver, site_url: str, query: str) -> set[str]:
+    """The pages the site's search lists for `query`."""
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    driver.get(f"{site_url}/search.html?q={urllib.parse.quote(query)}")
+    WebDriverWait(driver, 30).until(
+        lambda d: (
+            "found"
+            in d.execute_script(
+                "const s = document.querySelector('#search-results .search-summary'); "
+                "return s ? s.textContent : '';"
+            )
+        )
+    )
+    hrefs = driver.execute_script(
+        "return Array.from(document.querySelectorAll('#search-results li a')).map(a "
+        "=> a.getAttribute('href'));"
+    )
+    return {h.split("#")[0].removesuffix(".html") for h in hrefs}
+
+
+def test_search_finds_the_error_page_by_each_message(browser, site_url):
+    """A learner who pastes an error message into the search lands on its entry."""
+    messages = error_messages()
+    assert len(messages) >= 15, messages
+    missed = [m for m in messages if "book/errors" not in search(browser, site_url, m)]
+    assert not missed, f"the search does not find the error page for {missed}"

@@ -605,7 +605,7 @@ def process_prose(text: str) -> list[str]:
     "text, found",
     [
         ("The source notes say so.", ["source notes"]),
-        ("eighteen more trained while writing", ["trained while", "while writing"]),
+        ("eighteen more trained while writing", ["trained while"]),
         (
             "No GPU was lent while this chapter was revised",
             ["while this chapter was", "was lent"],
