@@ -39,10 +39,12 @@ def test_each_record_passed_where_it_is_current(record, book_report):
     target = RECORDS[record]
     _, rows, _ = read_record(ROOT / "benchmarks" / record)
     stale = stale_rows(ROOT / "benchmarks" / record, ALL_NOTEBOOKS)
-    for name, why in sorted(stale.items()):
+    if stale:
+        names = " ".join(sorted(stale))
+        whys = sorted(set(stale.values()))
         book_report.lines.append(
-            f"stale record  benchmarks/{record}: {name} {why}; refresh with "
-            f"`{target} NB={name}`"
+            f"stale record  benchmarks/{record}: {len(stale)} notebooks "
+            f'({"; ".join(whys)}); refresh with `{target} NB="{names}"`'
         )
     for name, (status, _, _) in rows.items():
         if name not in stale:
