@@ -42,9 +42,11 @@ def test_each_record_passed_where_it_is_current(record, book_report):
     if stale:
         names = " ".join(sorted(stale))
         whys = sorted(set(stale.values()))
+        every = len(stale) == len(ALL_NOTEBOOKS)
+        command = target if every else f'{target} NB="{names}"'
         book_report.lines.append(
             f"stale record  benchmarks/{record}: {len(stale)} notebooks "
-            f'({"; ".join(whys)}); refresh with `{target} NB="{names}"`'
+            f"({'; '.join(whys)}); refresh with `{command}`"
         )
     for name, (status, _, _) in rows.items():
         if name not in stale:
