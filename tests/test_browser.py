@@ -138,25 +138,7 @@ def markdown_mentions(page: str, word: str) -> bool:
 
 
 def test_search_finds_return_sequences(browser, site_url, toc):
-    from selenium.webdriver.support.ui import WebDriverWait
-
-    browser.get(f"{site_url}/search.html?q=return_sequences")
-    # Sphinx lists results one by one, then writes a summary ("Search finished, found N
-    # pages ...").
-    WebDriverWait(browser, 30).until(
-        lambda d: (
-            "found"
-            in d.execute_script(
-                "const s = document.querySelector('#search-results .search-summary'); "
-                "return s ? s.textContent : '';"
-            )
-        )
-    )
-    results = browser.execute_script(
-        "return Array.from(document.querySelectorAll('#search-results li a')).map(a "
-        "=> a.getAttribute('href'));"
-    )
-    found = {r.split("#")[0].removesuffix(".html") for r in results}
+    found = search(browser, site_url, "return_sequences")
     expected = {f for f in toc if markdown_mentions(f, "return_sequences")}
     assert "book/glossary" in expected, "the glossary defines return_sequences"
     assert expected <= found, f"search for return_sequences misses {expected - found}"
