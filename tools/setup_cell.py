@@ -43,8 +43,12 @@ elif BACKEND == "jax":
 elif BACKEND == "torch":
     import torch
 
-    torch.backends.cuda.matmul.allow_tf32 = False
-    torch.backends.cudnn.allow_tf32 = False
+    if hasattr(torch.backends.cudnn, "fp32_precision"):  # PyTorch 2.9 or newer
+        torch.backends.cuda.matmul.fp32_precision = "ieee"
+        torch.backends.cudnn.fp32_precision = "ieee"
+    else:  # the older switches, which newer PyTorch calls legacy
+        torch.backends.cuda.matmul.allow_tf32 = False
+        torch.backends.cudnn.allow_tf32 = False
     GPU = torch.cuda.is_available()
     if not GPU:
         torch.use_deterministic_algorithms(True, warn_only=True)
