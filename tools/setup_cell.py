@@ -45,7 +45,8 @@ elif BACKEND == "torch":
 
     if hasattr(torch.backends.cudnn, "fp32_precision"):  # PyTorch 2.9 or newer
         torch.backends.cuda.matmul.fp32_precision = "ieee"
-        torch.backends.cudnn.fp32_precision = "ieee"
+        torch.backends.cudnn.conv.fp32_precision = "ieee"  # each cuDNN operation has
+        torch.backends.cudnn.rnn.fp32_precision = "ieee"  # its own, "tf32" by default
     else:  # the older switches, which newer PyTorch calls legacy
         torch.backends.cuda.matmul.allow_tf32 = False
         torch.backends.cudnn.allow_tf32 = False
