@@ -345,13 +345,6 @@ def test_page_meets_its_budget_in_desktop_screens(measured, page):
     )
 
 
-# Every chapter now meets the 15-screen budget; the median of 12 waits for the second
-# editions (issues 20 and 21). Strict: the test fails once the median is met, so that
-# this mark is removed then.
-MEDIAN_PENDING = "issues 20 and 21: the chapters' median is 13.0 desktop screens"
-
-
-@pytest.mark.xfail(strict=True, reason=MEDIAN_PENDING)
 def test_the_median_chapter_meets_its_budget(measured):
     """Over the chapters in their lesson-line shape (every chapter once PENDING is
     empty)."""
