@@ -91,7 +91,7 @@ def test_only_failed_external_loads_are_forgiven():
 def test_every_page_loads_cleanly_with_its_images(browser, site_url, toc):
     SHOTS.mkdir(parents=True, exist_ok=True)
     for f in toc:
-        browser.get(f"{site_url}/{f}.html")
+        screens.open_page(browser, f"{site_url}/{f}.html")
         images = browser.execute_script(
             "return Array.from(document.images).map(i => [i.currentSrc || i.src, "
             "i.complete, i.naturalWidth]);"
@@ -102,7 +102,7 @@ def test_every_page_loads_cleanly_with_its_images(browser, site_url, toc):
         errors = page_errors(browser, site_url)
         assert not errors, f"{f}: console errors: {errors}"
     for f in (toc[0], toc[1]):
-        browser.get(f"{site_url}/{f}.html")
+        screens.open_page(browser, f"{site_url}/{f}.html")
         height = browser.execute_script("return document.documentElement.scrollHeight")
         browser.set_window_size(1280, min(max(height, 900), 12000))
         browser.save_screenshot(str(SHOTS / (f.replace("/", "_") + ".png")))
@@ -110,7 +110,7 @@ def test_every_page_loads_cleanly_with_its_images(browser, site_url, toc):
 
 
 def test_sidebar_lists_every_page(browser, site_url, toc):
-    browser.get(f"{site_url}/{toc[0]}.html")
+    screens.open_page(browser, f"{site_url}/{toc[0]}.html")
     hrefs = browser.execute_script(
         "return Array.from(document.querySelectorAll('nav.bd-docs-nav a, "
         ".bd-sidebar-primary a'))"
@@ -151,7 +151,7 @@ def test_colab_links_open_each_notebook_on_main(browser, site_url, toc, config):
     for f in toc:
         if not (ROOT / f"{f}.ipynb").exists():
             continue
-        browser.get(f"{site_url}/{f}.html")
+        screens.open_page(browser, f"{site_url}/{f}.html")
         expected = (
             f"https://colab.research.google.com/github/{owner_repo}/blob/main/{f}.ipynb"
         )
@@ -197,7 +197,7 @@ def typeset_maths(driver) -> dict:
 def test_maths_is_typeset_from_the_build_without_errors(browser, site_url):
     browser.set_script_timeout(60)
     for page in MATHS_PAGES:
-        browser.get(f"{site_url}/{page}.html")
+        screens.open_page(browser, f"{site_url}/{page}.html")
         maths = typeset_maths(browser)
         assert maths["source"] and all(
             src.startswith(site_url) for src in maths["source"]
@@ -244,7 +244,7 @@ def test_every_page_fits_a_phone(browser, site_url, toc):
     emulate_width(browser, *PHONE, mobile=True)
     try:
         for f in toc:
-            browser.get(f"{site_url}/{f}.html")
+            screens.open_page(browser, f"{site_url}/{f}.html")
             seen = layout(browser)
             assert seen["page"] <= seen["vw"] + 1, (
                 f"{f}: the page scrolls sideways at 390 px ({seen})"
@@ -253,7 +253,7 @@ def test_every_page_fits_a_phone(browser, site_url, toc):
                 f"{f}: figures wider than the screen: {seen['wideImages']}"
             )
         SHOTS.mkdir(parents=True, exist_ok=True)
-        browser.get(f"{site_url}/book/05_return_sequences_state.html")
+        screens.open_page(browser, f"{site_url}/book/05_return_sequences_state.html")
         browser.save_screenshot(str(SHOTS / "05_at_390px.png"))
     finally:
         reset_width(browser)
@@ -263,7 +263,7 @@ def test_every_page_fits_a_phone(browser, site_url, toc):
 def test_cheat_sheet_reads_as_a_table(browser, site_url, width):
     emulate_width(browser, width, mobile=width < 500)
     try:
-        browser.get(f"{site_url}/book/shape_cheatsheet.html")
+        screens.open_page(browser, f"{site_url}/book/shape_cheatsheet.html")
         seen = layout(browser)
         assert seen["tables"] >= 1, "the cheat sheet is rendered as an HTML table"
         assert seen["page"] <= seen["vw"] + 1, (
@@ -368,7 +368,7 @@ def test_the_median_chapter_meets_its_budget(measured):
 def test_the_cheat_sheet_shows_its_table_in_the_first_two_screens(browser, site_url):
     screens.emulate(browser, *DESKTOP)
     try:
-        browser.get(f"{site_url}/book/shape_cheatsheet.html")
+        screens.open_page(browser, f"{site_url}/book/shape_cheatsheet.html")
         top = browser.execute_script(
             "const t = document.querySelector('article table');"
             "return t ? t.getBoundingClientRect().top + window.scrollY : null;"
@@ -400,7 +400,7 @@ def search(driver, site_url: str, query: str) -> set[str]:
     """The pages the site's search lists for `query`."""
     from selenium.webdriver.support.ui import WebDriverWait
 
-    driver.get(f"{site_url}/search.html?q={urllib.parse.quote(query)}")
+    screens.open_page(driver, f"{site_url}/search.html?q={urllib.parse.quote(query)}")
     WebDriverWait(driver, 30).until(
         lambda d: (
             "found"

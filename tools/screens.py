@@ -19,6 +19,7 @@ import pathlib
 import shutil
 import sys
 import threading
+import urllib.parse
 
 from bookmeta import ROOT, toc_files
 
@@ -124,12 +125,32 @@ def emulate(driver, width: int, height: int, mobile: bool = False):
     )
 
 
+def open_page(driver, url: str, timeout: float = 30) -> None:
+    """Load `url` and wait until its document is complete and its article is in the DOM
+    (on a loaded 2-core machine `get` has returned before a page's body was readable)."""
+    from selenium.common.exceptions import TimeoutException
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    def state(d):
+        return d.execute_script(
+            "return [document.readyState, location.pathname,"
+            " !!document.querySelector('article, main')];"
+        )
+
+    driver.get(url)
+    want = ["complete", urllib.parse.urlparse(url).path, True]
+    try:
+        WebDriverWait(driver, timeout).until(lambda d: state(d) == want)
+    except TimeoutException:
+        raise TimeoutException(f"{url}: after {timeout} s {state(driver)}") from None
+
+
 def measure(driver, url: str, size: tuple[int, int]) -> dict:
     """The page at `url` in a viewport of `size`, folds closed: its height in screens,
     equations wider than their column, unlabelled folds and visible nbval directives."""
     width, height = size
     emulate(driver, width, height, mobile=width < 500)
-    driver.get(url)
+    open_page(driver, url)
     seen = driver.execute_async_script(MEASURE)
     seen["screens"] = round(seen["height"] / height, 1)
     return seen
