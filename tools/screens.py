@@ -127,7 +127,7 @@ def emulate(driver, width: int, height: int, mobile: bool = False):
 
 def open_page(driver, url: str, timeout: float = 30) -> None:
     """Load `url` and wait until its document is complete and its article is in the DOM
-    (on a loaded 2-core machine `get` has returned before a page's body was readable)."""
+    (on a loaded 2-core machine `get` returned before a page's body was readable)."""
     from selenium.common.exceptions import TimeoutException
     from selenium.webdriver.support.ui import WebDriverWait
 
