@@ -4,9 +4,9 @@ The chapter (book/13_recurrence_today.ipynb, "What the fixed state cannot do") t
 three copies each of GRU(32), MinGRU(32) and a one-block causal Transformer of width 32
 as branches of one model on strings of L = 8 symbols over V = 8 (2048 training and 512
 test strings, Adam 0.01, batch 128, 3 epochs), and prints the per-token copy accuracy of
-each copy. Its classes and helpers are copied here: `compose` and `MinGRU` from the cell
-"A minGRU layer for every backend", `Positions`, `copy_task` and `copier` from the copy
-task's helper cell (a notebook cannot import tools/, nor a tool a notebook). The chapter
+each copy. `MinGRU` comes from tools/recurrence_today.py (the chapter's layer, checked
+line for line); `Positions`, `copy_task` and `copier` are copied from the copy task's
+helper cell (a notebook cannot import tools/, nor a tool a notebook). The chapter
 runs MinGRU's sequential path (`parallel=False`), which traces faster on TensorFlow at
 16 steps; this script runs the parallel one. The chapter asserts that both compute the
 same recurrence (to 1e-5), and the chapter's evaluation calls the model instead of
@@ -36,51 +36,9 @@ import keras
 import numpy as np
 from benchmark import machine
 from bookmeta import ROOT
+from recurrence_today import MinGRU
 
 V = 8  # symbols 0-7 (3 bits each); token V is the separator
-
-
-def compose(first, second):
-    """One step (a1, b1), then (a2, b2): the step (a1 * a2, a2 * b1 + b2)."""
-    a1, b1 = first
-    a2, b2 = second
-    return a1 * a2, a2 * b1 + b2
-
-
-class MinGRU(keras.layers.Layer):
-    """minGRU (Feng et al. 2024): gates read x(t) only; returns every step (B, T, H)."""
-
-    def __init__(self, units, parallel=True, seed=None, **kwargs):
-        super().__init__(**kwargs)
-        self.units, self.parallel = units, parallel
-        init = keras.initializers.GlorotUniform(seed)
-        keep = keras.initializers.Constant(-3.0)  # z = 0.05: start by keeping h(t-1)
-        self.gate = keras.layers.Dense(
-            units, "sigmoid", kernel_initializer=init, bias_initializer=keep
-        )
-        self.candidate = keras.layers.Dense(units, kernel_initializer=init)
-
-    def build(self, input_shape):
-        self.gate.build(input_shape)
-        self.candidate.build(input_shape)
-
-    def call(self, x):
-        z = self.gate(x)
-        a, b = 1.0 - z, z * self.candidate(x)  # h(t) = a(t) * h(t-1) + b(t), h(0) = 0
-        if self.parallel:
-            _, h = keras.ops.associative_scan(compose, (a, b), axis=1)
-            return keras.ops.reshape(h, keras.ops.shape(b))  # static shape for TF
-        a, b = keras.ops.moveaxis(a, 1, 0), keras.ops.moveaxis(b, 1, 0)  # time first
-
-        def step(h, ab):
-            h = ab[0] * h + ab[1]
-            return h, h  # the new carry, and this step's output
-
-        _, h = keras.ops.scan(step, keras.ops.zeros_like(b[0]), (a, b))
-        return keras.ops.moveaxis(h, 0, 1)
-
-    def compute_output_shape(self, input_shape):
-        return (*input_shape[:-1], self.units)
 
 
 class Positions(keras.layers.Layer):
